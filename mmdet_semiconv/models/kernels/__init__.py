@@ -1,0 +1,3 @@
+from .steered_bilateral_kernel import SteeredBilateralKernel
+
+__all__ = ['SteeredBilateralKernel']

@@ -1,0 +1,109 @@
+"""SteeredBilateralKernel: affinities from semi-convolutional embeddings (sections 3.4, 3.5)."""
+import math
+from typing import Optional
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModule
+from torch import Tensor
+
+from mmdet.registry import MODELS
+
+# sqrt(d^2 + eps) keeps the gradient of the distance finite where Psi_u == Psi_seed (the argmax
+# seed itself): d/dx ||x|| is 0/0 at 0.
+_DIST_EPS = 1e-12
+
+
+@MODELS.register_module()
+class SteeredBilateralKernel(BaseModule):
+    """K_sigma(u, v) between a seed and every pixel of a RoI, returned as log K.
+
+    * ``kernel='laplacian'`` (eq. 10, the paper's choice):
+      ``log K = -||Psi_u - Psi_seed|| / sigma``.
+    * ``kernel='gaussian'`` (eq. 7 with a learned bandwidth; ``sigma = 1`` is eq. 7 exactly):
+      ``log K = -||Psi_u - Psi_seed||^2 / (2 sigma^2)``.
+
+    ``sigma = exp(log_sigma)`` is learned, so it stays positive.
+
+    The seed (section 3.5) comes from the mask logits s of the RoI:
+
+    * ``'soft'``: ``p = softmax(s)`` over the RoI, ``Psi_seed = sum_u p_u Psi_u`` (differentiable;
+      used in training as the paper does);
+    * ``'argmax'``: ``Psi_seed = Psi_{argmax s}`` (the paper's test-time rule).
+
+    Everything here runs in float32, also under ``torch.autocast``: Psi carries image
+    coordinates, which fp16/bf16 cannot resolve to a pixel.
+
+    Args:
+        sigma (float): initial sigma, in embedding units. Defaults to 1.
+        kernel (str): ``'laplacian'`` or ``'gaussian'``.
+        train_seed (str): seed rule in training. Defaults to ``'soft'``.
+        test_seed (str): seed rule in eval mode. Defaults to ``'argmax'``.
+    """
+
+    KERNELS = ('laplacian', 'gaussian')
+    SEEDS = ('soft', 'argmax')
+
+    def __init__(self,
+                 sigma: float = 1.0,
+                 kernel: str = 'laplacian',
+                 train_seed: str = 'soft',
+                 test_seed: str = 'argmax',
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if kernel not in self.KERNELS:
+            raise ValueError(f'kernel must be one of {self.KERNELS}, got {kernel!r}')
+        for name, seed in (('train_seed', train_seed), ('test_seed', test_seed)):
+            if seed not in self.SEEDS:
+                raise ValueError(f'{name} must be one of {self.SEEDS}, got {seed!r}')
+        if sigma <= 0:
+            raise ValueError(f'sigma must be > 0, got {sigma}')
+        self.kernel = kernel
+        self.train_seed = train_seed
+        self.test_seed = test_seed
+        self.log_sigma = nn.Parameter(torch.tensor(math.log(sigma)))
+
+    @property
+    def sigma(self) -> Tensor:
+        return self.log_sigma.float().exp()
+
+    @staticmethod
+    def seed(psi: Tensor, scores: Tensor, mode: str) -> Tensor:
+        """Psi_seed of each RoI (section 3.5).
+
+        Args:
+            psi (Tensor): (R, D, M, M) float32 Psi on the RoI grid.
+            scores (Tensor): (R, M, M) mask logits s.
+            mode (str): ``'soft'`` or ``'argmax'``.
+
+        Returns:
+            Tensor: (R, D) float32.
+        """
+        flat_psi = psi.flatten(2)  # (R, D, M*M)
+        flat_s = scores.float().flatten(1)  # (R, M*M)
+        if mode == 'soft':
+            p = flat_s.softmax(dim=1)
+            return torch.einsum('rdn,rn->rd', flat_psi, p)
+        idx = flat_s.argmax(dim=1)
+        return flat_psi.gather(2, idx[:, None, None].expand(-1, psi.size(1), 1))[..., 0]
+
+    def forward(self, psi: Tensor, scores: Tensor,
+                seed_mode: Optional[str] = None) -> Tensor:
+        """log K_sigma(u_seed, u) for every cell u of every RoI.
+
+        Args:
+            psi (Tensor): (R, D, M, M) Psi on the RoI grid.
+            scores (Tensor): (R, M, M) mask logits s that choose the seed.
+            seed_mode (str, optional): overrides ``train_seed``/``test_seed``.
+
+        Returns:
+            Tensor: (R, M, M) float32 log K, <= 0.
+        """
+        mode = seed_mode or (self.train_seed if self.training else self.test_seed)
+        with torch.autocast(device_type=psi.device.type, enabled=False):
+            psi = psi.float()
+            psi_seed = self.seed(psi, scores, mode)
+            sq_dist = (psi - psi_seed[:, :, None, None]).pow(2).sum(dim=1)
+            if self.kernel == 'laplacian':
+                return -(sq_dist + _DIST_EPS).sqrt() / self.sigma
+            return -sq_dist / (2 * self.sigma.pow(2))

@@ -1,0 +1,3 @@
+from .semiconv_mask_head import SemiConvMaskHead
+
+__all__ = ['SemiConvMaskHead']

@@ -1,0 +1,111 @@
+"""Loading mmengine/mmdet checkpoints with ``torch.load(weights_only=True)``.
+
+torch >= 2.6 unpickles with ``weights_only=True`` by default, and mmengine 0.10.7's own
+checkpoints then fail to load: their ``meta`` carries ``HistoryBuffer`` objects (the message
+hub) and numpy arrays and scalars. Instead of switching the safety off, the local-file scheme of
+mmengine's ``CheckpointLoader`` (used by ``load_from``, ``resume`` and ``--checkpoint``) is
+replaced by one that
+
+* allows exactly the globals in :data:`CHECKPOINT_GLOBALS` (what mmengine and mmdet write),
+* refuses a checkpoint that needs any other global with :class:`UntrustedCheckpointError`,
+  naming each global and how to trust it explicitly:
+  ``MMDET_SEMICONV_TRUSTED_GLOBALS=module.Name,...`` or :func:`trust_checkpoint_globals`.
+"""
+import os
+import os.path as osp
+from typing import Callable, Dict, Iterable, List
+
+import numpy as np
+import torch
+from mmengine.logging.history_buffer import HistoryBuffer
+from mmengine.runner.checkpoint import CheckpointLoader
+
+TRUST_ENV = 'MMDET_SEMICONV_TRUSTED_GLOBALS'
+
+
+def _numpy_globals() -> List[Callable]:
+    """numpy's pickling helpers and dtype classes (module paths differ in numpy 1 and 2)."""
+    try:
+        from numpy._core import multiarray
+    except ImportError:  # numpy < 2
+        from numpy.core import multiarray
+    dtype_classes = [type(np.dtype(t)) for t in (
+        np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
+        np.uint64, np.float16, np.float32, np.float64)]
+    return [multiarray._reconstruct, multiarray.scalar, np.ndarray, np.dtype] + dtype_classes
+
+
+#: Every global an mmengine 0.10.7 / mmdet 3.3.0 checkpoint needs beyond torch's defaults.
+CHECKPOINT_GLOBALS: List[Callable] = [HistoryBuffer] + _numpy_globals()
+
+_trusted: Dict[str, Callable] = {}
+
+
+class UntrustedCheckpointError(RuntimeError):
+    """A checkpoint needs a global that is not on the allow-list."""
+
+
+def _qualname(obj: Callable) -> str:
+    return f'{obj.__module__}.{obj.__qualname__}'
+
+
+def _import_global(name: str) -> Callable:
+    module, _, attr = name.rpartition('.')
+    if not module:
+        raise ValueError(f'{name!r} is not a dotted name like "package.module.Class"')
+    obj = __import__(module, fromlist=[attr])
+    return getattr(obj, attr)
+
+
+def trust_checkpoint_globals(names: Iterable[str]) -> None:
+    """Allow extra globals (dotted names) in checkpoints, on top of :data:`CHECKPOINT_GLOBALS`.
+
+    Only call this for checkpoints you trust: unpickling a global can run arbitrary code.
+    """
+    for name in names:
+        _trusted[name] = _import_global(name)
+
+
+def allowed_globals() -> List[Callable]:
+    env = [n.strip() for n in os.environ.get(TRUST_ENV, '').split(',') if n.strip()]
+    return CHECKPOINT_GLOBALS + list(_trusted.values()) + [_import_global(n) for n in env]
+
+
+def safe_load(filename: str, map_location=None) -> dict:
+    """``torch.load(filename, weights_only=True)`` with the allow-list.
+
+    Raises:
+        UntrustedCheckpointError: naming the globals outside the allow-list.
+    """
+    allowed = allowed_globals()
+    with torch.serialization.safe_globals(allowed):
+        try:
+            unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(filename)
+        except (RuntimeError, ValueError):  # not a zip checkpoint: torch.load will tell
+            unsafe = []
+        if unsafe:
+            raise UntrustedCheckpointError(_refusal(filename, unsafe))
+        try:
+            return torch.load(filename, map_location=map_location, weights_only=True)
+        except Exception as e:  # noqa: BLE001 - re-raised with the fix spelled out
+            if 'weights_only' in str(e) or 'Unsupported global' in str(e):
+                raise UntrustedCheckpointError(_refusal(filename, [str(e)])) from e
+            raise
+
+
+def _refusal(filename: str, unsafe: List[str]) -> str:
+    names = ', '.join(unsafe)
+    return (f'Refusing to load checkpoint {filename}: it needs the global(s) {names}, which '
+            'are not on mmdet_semiconv\'s allow-list of what mmengine/mmdet checkpoints '
+            'contain (unpickling a global can run arbitrary code). If you trust this file, '
+            f'allow them explicitly: `export {TRUST_ENV}={",".join(unsafe)}` or call '
+            'mmdet_semiconv.utils.trust_checkpoint_globals([...]) before loading.')
+
+
+@CheckpointLoader.register_scheme(prefixes='', force=True)
+def load_from_local(filename: str, map_location=None) -> dict:
+    """mmengine's local-file scheme, loading through :func:`safe_load`."""
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'{filename} can not be found.')
+    return safe_load(filename, map_location)

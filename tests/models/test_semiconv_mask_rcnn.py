@@ -1,0 +1,71 @@
+"""The whole detector (mmdet's MaskRCNN + SemiConvRoIHead) in loss, predict and tensor modes."""
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from mmdet.registry import MODELS
+from mmdet.testing import demo_mm_inputs
+
+CONFIG = osp.join(osp.dirname(__file__), '..', '..', 'configs', 'semiconv_worms_cpu.py')
+
+
+def _model_and_batch(num_items=(4, 0)):
+    torch.manual_seed(0)
+    cfg = Config.fromfile(CONFIG)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    packed = demo_mm_inputs(batch_size=2, image_shapes=[(3, 128, 160), (3, 96, 128)],
+                            num_items=list(num_items), num_classes=1, with_mask=True)
+    batch = model.data_preprocessor(
+        dict(inputs=[p['inputs'] for p in packed],
+             data_samples=[p['data_samples'] for p in packed]), True)
+    return model, batch
+
+
+def test_loss_mode_with_an_image_without_instances():
+    model, batch = _model_and_batch()
+    losses = model(**batch, mode='loss')
+    for key in ('loss_mask', 'loss_kernel', 'loss_embedding', 'loss_cls', 'loss_rpn_cls'):
+        assert key in losses
+    total, _ = model.parse_losses(losses)
+    assert torch.isfinite(total)
+    total.backward()
+    neck = model.roi_head.embedding_neck
+    assert neck.subnet[0].weight.grad.abs().sum() > 0
+    assert model.roi_head.mask_head.kernel.log_sigma.grad is not None
+
+
+def test_predict_and_tensor_modes():
+    model, batch = _model_and_batch()
+    model.eval()
+    with torch.no_grad():
+        results = model(**batch, mode='predict')
+        assert len(results) == 2
+        for res, sample in zip(results, batch['data_samples']):
+            masks = res.pred_instances.masks
+            assert masks.shape[1:] == sample.ori_shape
+            assert len(masks) == len(res.pred_instances.bboxes)
+        outs = model(batch['inputs'], batch['data_samples'], mode='tensor')
+        mask_preds = outs[-1][-1]
+        assert mask_preds.shape[1:] == (1, 28, 28) and torch.isfinite(mask_preds).all()
+
+
+@pytest.mark.slow
+def test_overfit_one_batch_every_loss_goes_down():
+    model, batch = _model_and_batch(num_items=(4, 3))
+    optim = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    history = []
+    for _ in range(40):
+        losses = model(**batch, mode='loss')
+        total, log_vars = model.parse_losses(losses)
+        optim.zero_grad()
+        total.backward()
+        optim.step()
+        history.append({k: v for k, v in log_vars.items() if k.startswith('loss')})
+    first, last = history[:3], history[-3:]
+    for key in history[0]:
+        before = sum(h[key] for h in first) / 3
+        after = sum(h[key] for h in last) / 3
+        assert after < before, f'{key} did not go down: {before:.4f} -> {after:.4f}'

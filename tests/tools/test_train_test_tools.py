@@ -1,0 +1,41 @@
+"""`mim train/test mmdet` and tools/train.py, tools/test.py on a config of ours, end to end."""
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+
+BIN = osp.dirname(sys.executable)
+
+
+def _run(cmd, cwd):
+    env = dict(os.environ, PYTHONUNBUFFERED='1')
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, f'{cmd} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}'
+    return proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_mim_train_then_mim_test(tiny_config, tmp_path):
+    work_dir = str(tmp_path / 'mim')
+    _run([osp.join(BIN, 'mim'), 'train', 'mmdet', tiny_config, '--work-dir', work_dir],
+         cwd=tmp_path)
+    ckpt = osp.join(work_dir, 'iter_2.pth')
+    assert osp.isfile(ckpt)
+    out = _run([osp.join(BIN, 'mim'), 'test', 'mmdet', tiny_config, '--checkpoint', ckpt,
+                '--work-dir', work_dir], cwd=tmp_path)
+    assert 'coco/segm_mAP' in out
+
+
+@pytest.mark.slow
+def test_tools_train_then_test(tiny_config, tmp_path):
+    work_dir = str(tmp_path / 'tools')
+    _run([sys.executable, osp.join(REPO, 'tools', 'train.py'), tiny_config,
+          '--work-dir', work_dir], cwd=REPO)
+    ckpt = osp.join(work_dir, 'iter_2.pth')
+    out = _run([sys.executable, osp.join(REPO, 'tools', 'test.py'), tiny_config, ckpt,
+                '--work-dir', work_dir], cwd=REPO)
+    assert 'coco/bbox_mAP' in out and 'coco/segm_mAP' in out

@@ -1,0 +1,76 @@
+"""load_from, resume and --checkpoint with torch.load(weights_only=True) and an exact allow-list."""
+import fractions
+import os.path as osp
+import pickle
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
+from mmengine.runner.checkpoint import _load_checkpoint
+
+from mmdet_semiconv.utils import UntrustedCheckpointError
+from mmdet_semiconv.utils.checkpoint import TRUST_ENV
+
+
+def _runner(config, work_dir, name, **overrides):
+    cfg = Config.fromfile(config)
+    cfg.work_dir = str(work_dir)
+    cfg.experiment_name = name  # several runners in one process must not share a logger
+    cfg.merge_from_dict(overrides)
+    return Runner.from_cfg(cfg)
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory, tiny_worms):
+    from conftest import write_tiny_config
+    tmp = tmp_path_factory.mktemp('ckpt')
+    config = write_tiny_config(tmp / 'cfg.py', tiny_worms[0], max_iters=2)
+    _runner(config, tmp / 'run1', 'run1').train()
+    return config, tmp, str(tmp / 'run1' / 'iter_2.pth')
+
+
+@pytest.mark.slow
+def test_plain_torch_load_refuses_mmengine_checkpoints(trained):
+    """The problem this solves: torch >= 2.6 cannot load mmengine's own checkpoints."""
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load(trained[2])
+
+
+@pytest.mark.slow
+def test_resume_continues_at_the_right_iteration(trained):
+    config, tmp, ckpt = trained
+    runner = _runner(config, tmp / 'run2', 'run2', resume=True, load_from=ckpt,
+                     **{'train_cfg.max_iters': 4})
+    runner.train()
+    assert runner.iter == 4
+    # this run only wrote the iterations after the checkpoint it resumed from
+    assert not osp.exists(tmp / 'run2' / 'iter_2.pth')
+    assert osp.exists(tmp / 'run2' / 'iter_3.pth') and osp.exists(tmp / 'run2' / 'iter_4.pth')
+    resumed = _load_checkpoint(str(tmp / 'run2' / 'iter_4.pth'))
+    assert resumed['meta']['iter'] == 4
+
+
+@pytest.mark.slow
+def test_load_from_loads_the_weights(trained):
+    config, tmp, ckpt = trained
+    runner = _runner(config, tmp / 'run3', 'run3', load_from=ckpt)
+    runner.load_or_resume()
+    state = _load_checkpoint(ckpt)['state_dict']
+    sigma_key = 'roi_head.mask_head.kernel.log_sigma'
+    assert torch.equal(runner.model.state_dict()[sigma_key], state[sigma_key])
+    key = 'backbone.conv1.weight'
+    assert torch.equal(runner.model.state_dict()[key], state[key])
+    assert runner.iter == 0  # load_from is not resume
+
+
+def test_foreign_global_is_refused_by_name(tmp_path, monkeypatch):
+    path = str(tmp_path / 'foreign.pth')
+    torch.save({'state_dict': {'w': torch.ones(1)}, 'meta': {'x': fractions.Fraction(1, 3)}},
+               path)
+    with pytest.raises(UntrustedCheckpointError, match=r'fractions\.Fraction') as err:
+        _load_checkpoint(path)
+    assert TRUST_ENV in str(err.value)
+    # trusting it explicitly loads it
+    monkeypatch.setenv(TRUST_ENV, 'fractions.Fraction')
+    assert _load_checkpoint(path)['meta']['x'] == fractions.Fraction(1, 3)
