@@ -2,7 +2,6 @@ import filecmp
 import os.path as osp
 
 import numpy as np
-import pycocotools.mask as mask_utils
 from pycocotools.coco import COCO
 
 from mmdet_semiconv.datasets import (DotGridConfig, WormConfig, generate_dot_grid,
@@ -50,12 +49,19 @@ def test_worm_masks_overlap_where_worms_cross():
 
 
 def test_worms_taper_at_both_ends():
+    import cv2
     rng = np.random.default_rng(5)
     cfg = WormConfig(worms_min=1, worms_max=1, curvature=0.0, width_min=8, width_max=8)
     mask = generate_worm_image(rng, cfg)[0]
-    rle = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
-    x, y, w, h = mask_utils.toBbox(rle)
-    assert mask.sum() < 0.9 * 8 * max(w, h)  # thinner than a full-width tube
+    thickness = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 5)
+    ys, xs = np.nonzero(mask)
+    pts = np.stack([xs, ys], 1).astype(float)
+    axis = np.linalg.svd(pts - pts.mean(0), full_matrices=False)[2][0]
+    t = (pts - pts.mean(0)) @ axis  # position along the (straight) worm
+    lo, hi = np.quantile(t, [0.05, 0.95])
+    ends = thickness[ys[(t < lo) | (t > hi)], xs[(t < lo) | (t > hi)]].max()
+    middle = thickness[ys[np.abs(t) < 0.1 * (hi - lo)], xs[np.abs(t) < 0.1 * (hi - lo)]].max()
+    assert ends < 0.6 * middle
 
 
 def test_dot_grid_is_one_identical_dot_per_instance(tmp_path):

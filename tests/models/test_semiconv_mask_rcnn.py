@@ -16,12 +16,12 @@ def _model_and_batch(num_items=(4, 0)):
     cfg = Config.fromfile(CONFIG)
     model = MODELS.build(cfg.model)
     model.init_weights()
+    # demo_mm_inputs needs num_classes >= 2 to draw labels; our config has one class
     packed = demo_mm_inputs(batch_size=2, image_shapes=[(3, 128, 160), (3, 96, 128)],
-                            num_items=list(num_items), num_classes=1, with_mask=True)
-    batch = model.data_preprocessor(
-        dict(inputs=[p['inputs'] for p in packed],
-             data_samples=[p['data_samples'] for p in packed]), True)
-    return model, batch
+                            num_items=list(num_items), num_classes=2, with_mask=True)
+    for sample in packed['data_samples']:
+        sample.gt_instances.labels.zero_()
+    return model, model.data_preprocessor(packed, True)
 
 
 def test_loss_mode_with_an_image_without_instances():

@@ -24,8 +24,8 @@ def _heads():
 def _sampling_results():
     inputs = demo_mm_inputs(batch_size=2, image_shapes=(3, 64, 64), num_items=[3, 2],
                             num_classes=3, with_mask=True)
-    gts = [sample['data_samples'].gt_instances for sample in inputs]
-    proposals = demo_mm_proposals([(64, 64)] * 2, 40)
+    gts = [sample.gt_instances for sample in inputs['data_samples']]
+    proposals = demo_mm_proposals([(3, 64, 64)] * 2, 40)
     return demo_mm_sampling_results(proposals, gts), gts
 
 

@@ -1,0 +1,3 @@
+from .hooks import SemiConvStageHook, Stage1CheckpointError
+
+__all__ = ['SemiConvStageHook', 'Stage1CheckpointError']

@@ -1,0 +1,57 @@
+"""Cost of the eq. (5) loss against the number of instances, side by side in one run.
+
+    python tools/analysis_tools/benchmark_embedding_loss.py [--size 256] [--repeat 20]
+
+Same image size, same covered pixels, 5 vs 50 vs 500 instances per image (the image is cut into
+vertical stripes, one instance each, plus an overlapping copy of the first stripe so that a
+pixel belongs to two instances). Prints forward+backward time per call and the ratio to 5
+instances: the loss scatters over (instance, pixel) pairs, so it should stay near 1, while a
+dense (instances x pixels) distance matrix would grow about 100x.
+"""
+import argparse
+import time
+
+import torch
+
+from mmdet_semiconv.models.losses import embedding_loss_single
+
+
+def stripes(num: int, h: int, w: int) -> torch.Tensor:
+    edges = torch.linspace(0, w, num + 1).long()
+    masks = torch.zeros(num + 1, h, w, dtype=torch.bool)
+    for k in range(num):
+        masks[k, :, edges[k]:edges[k + 1]] = True
+    masks[num] = masks[0]  # an overlapping instance
+    return masks
+
+
+def time_loss(psi: torch.Tensor, masks: torch.Tensor, repeat: int) -> float:
+    for _ in range(3):  # warm-up
+        embedding_loss_single(psi, masks)[0].backward()
+    start = time.perf_counter()
+    for _ in range(repeat):
+        embedding_loss_single(psi, masks)[0].backward()
+    return (time.perf_counter() - start) / repeat
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--size', type=int, default=256, help='H = W of the Psi grid')
+    parser.add_argument('--dims', type=int, default=8)
+    parser.add_argument('--repeat', type=int, default=20)
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    psi = torch.randn(args.dims, args.size, args.size, requires_grad=True)
+    print(f'eq. (5) forward+backward, Psi {args.dims}x{args.size}x{args.size}, '
+          f'torch {torch.__version__}, {torch.get_num_threads()} threads')
+    print('| instances | ms / call | ratio to 5 |')
+    print('|---|---|---|')
+    base = None
+    for num in (5, 50, 500):
+        t = time_loss(psi, stripes(num, args.size, args.size), args.repeat)
+        base = base or t
+        print(f'| {num} | {t * 1e3:.2f} | {t / base:.2f} |')
+
+
+if __name__ == '__main__':
+    main()
