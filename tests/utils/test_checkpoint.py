@@ -74,3 +74,18 @@ def test_foreign_global_is_refused_by_name(tmp_path, monkeypatch):
     # trusting it explicitly loads it
     monkeypatch.setenv(TRUST_ENV, 'fractions.Fraction')
     assert _load_checkpoint(path)['meta']['x'] == fractions.Fraction(1, 3)
+
+
+class _GetattrEscape:
+    """Pickles as ``getattr(HistoryBuffer, '__init__')``: a step towards arbitrary code."""
+
+    def __reduce__(self):
+        from mmengine.logging.history_buffer import HistoryBuffer
+        return getattr, (HistoryBuffer, '__init__')
+
+
+def test_getattr_is_served_only_for_history_buffer_statistics(tmp_path):
+    path = str(tmp_path / 'escape.pth')
+    torch.save({'meta': {'x': _GetattrEscape()}}, path)
+    with pytest.raises(UntrustedCheckpointError, match='getattr'):
+        _load_checkpoint(path)
