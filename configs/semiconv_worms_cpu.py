@@ -73,7 +73,7 @@ val_evaluator = dict(ann_file=data_root + 'annotations/val.json')
 test_evaluator = val_evaluator
 
 # --- schedule: iteration-based so its length does not depend on the data set size ---
-max_iters = 1500
+max_iters = 450
 train_cfg = dict(
     _delete_=True, type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 optim_wrapper = dict(

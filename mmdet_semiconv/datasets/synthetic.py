@@ -15,17 +15,15 @@ The image is the union of all instances, 0/255 in three channels (PNG), so mmdet
 ``LoadImageFromFile`` reads it. Annotations are COCO json with RLE masks (pycocotools), written
 atomically.
 """
-import json
-import os
 import os.path as osp
-import tempfile
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 import cv2
 import numpy as np
-import pycocotools.mask as mask_utils
 from tqdm import tqdm
+
+from .coco_io import atomic_write_bytes, atomic_write_json, coco_annotation
 
 WORM_CLASSES = ('worm', )
 DOT_CLASSES = ('dot', )
@@ -102,29 +100,6 @@ def generate_dot_grid(cfg: DotGridConfig) -> List[np.ndarray]:
     return [((xx - x)**2 + (yy - y)**2 <= cfg.radius**2) for y in ys for x in xs]
 
 
-def atomic_write_bytes(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and ``os.replace``."""
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=osp.dirname(osp.abspath(path)), prefix='.tmp-')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
-def coco_annotation(mask: np.ndarray, ann_id: int, image_id: int, category_id: int) -> dict:
-    """A COCO annotation with an RLE mask (pycocotools) and its box and area."""
-    rle = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
-    bbox = [float(v) for v in mask_utils.toBbox(rle)]
-    rle['counts'] = rle['counts'].decode('ascii')
-    return dict(id=ann_id, image_id=image_id, category_id=category_id, segmentation=rle,
-                area=float(mask_utils.area(rle)), bbox=bbox, iscrowd=0)
-
-
 def write_coco_split(out_dir: str, split: str, images: List[List[np.ndarray]],
                      classes: Tuple[str, ...], info: Dict) -> str:
     """Write ``<out_dir>/<split>/*.png`` and ``<out_dir>/annotations/<split>.json``.
@@ -149,7 +124,7 @@ def write_coco_split(out_dir: str, split: str, images: List[List[np.ndarray]],
             coco['annotations'].append(coco_annotation(m, ann_id, image_id, 1))
             ann_id += 1
     ann_file = osp.join(out_dir, 'annotations', f'{split}.json')
-    atomic_write_bytes(ann_file, json.dumps(coco).encode())
+    atomic_write_json(ann_file, coco)
     return ann_file
 
 

@@ -1,0 +1,3 @@
+from .metrics import VOCAPrMetric
+
+__all__ = ['VOCAPrMetric']

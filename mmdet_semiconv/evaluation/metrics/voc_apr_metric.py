@@ -1,0 +1,150 @@
+"""VOCAPrMetric: mean APr of instance masks at IoU 0.5 and 0.7 (the paper's Table 2 protocol)."""
+from collections import defaultdict
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import pycocotools.mask as mask_utils
+import torch
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import MMLogger
+from pycocotools.coco import COCO
+
+from mmdet.registry import METRICS
+
+
+def average_precision(tp: np.ndarray, num_gt: int) -> float:
+    """VOC (2010+) AP: area under the precision envelope, over every recall point.
+
+    Args:
+        tp (np.ndarray): 1/0 per detection, sorted by decreasing score.
+        num_gt (int): number of ground-truth instances (> 0).
+    """
+    if len(tp) == 0:
+        return 0.
+    tp = tp.astype(float)
+    tps, fps = np.cumsum(tp), np.cumsum(1 - tp)
+    recall = tps / num_gt
+    precision = tps / np.maximum(tps + fps, np.finfo(float).eps)
+    mrec = np.concatenate([[0.], recall, [1.]])
+    mpre = np.concatenate([[0.], precision, [0.]])
+    mpre = np.maximum.accumulate(mpre[::-1])[::-1]  # the envelope
+    idx = np.nonzero(mrec[1:] != mrec[:-1])[0]
+    return float(np.sum((mrec[idx + 1] - mrec[idx]) * mpre[idx + 1]))
+
+
+def match_detections(pred_rles: list, scores: np.ndarray, gt_rles: list,
+                     thr: float) -> np.ndarray:
+    """Greedy VOC matching in one image: by decreasing score, each detection takes the
+    unmatched ground truth it overlaps most if that IoU >= ``thr``.
+
+    Returns:
+        np.ndarray: 1/0 per detection, in the order of ``pred_rles``.
+    """
+    tp = np.zeros(len(pred_rles))
+    if not pred_rles or not gt_rles:
+        return tp
+    ious = mask_utils.iou(pred_rles, gt_rles, [0] * len(gt_rles))  # (P, G)
+    taken = np.zeros(len(gt_rles), bool)
+    for i in np.argsort(-scores, kind='stable'):
+        cand = np.where(taken, -1., ious[i])
+        j = int(cand.argmax())
+        if cand[j] >= thr:
+            taken[j] = True
+            tp[i] = 1
+    return tp
+
+
+@METRICS.register_module()
+class VOCAPrMetric(BaseMetric):
+    """APr (Hariharan et al., SDS) of instance masks at several IoU thresholds.
+
+    For each class and threshold, all detections of the class over the data set are ranked by
+    score and greedily matched to ground truth (:func:`match_detections`); AP is the area under
+    the precision envelope over every recall point (VOC 2010+, :func:`average_precision`).
+    ``mAPr@t`` is the mean over classes that have ground truth. A class with ground truth and
+    no detection scores 0; detections in an image without ground truth of their class are false
+    positives.
+
+    Void pixels (VOC's label 255: object boundaries and ambiguous regions) count for neither
+    side: they are removed from the prediction before the IoU, so
+    ``IoU = |P & G| / |(P | G) - void|``. The VOC converter stores them per image as an RLE in
+    the annotation file's ``images[i]['void']`` (absent = no void pixels).
+
+    Args:
+        ann_file (str): COCO json of the ground truth (from our converters).
+        iou_thrs (Sequence[float]): Defaults to (0.5, 0.7), as the paper's Table 2 reports.
+    """
+    default_prefix: Optional[str] = 'voc'
+
+    def __init__(self, ann_file: str, iou_thrs: Sequence[float] = (0.5, 0.7),
+                 collect_device: str = 'cpu', prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.ann_file = ann_file
+        self.iou_thrs = tuple(iou_thrs)
+        self._coco: Optional[COCO] = None
+
+    @property
+    def coco(self) -> COCO:
+        if self._coco is None:
+            self._coco = COCO(self.ann_file)
+        return self._coco
+
+    def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
+        for sample in data_samples:
+            pred = sample['pred_instances']
+            masks = pred['masks']
+            masks = masks.cpu().numpy() if isinstance(masks, torch.Tensor) else masks
+            rles = [mask_utils.encode(np.asfortranarray(m.astype(np.uint8))) for m in masks]
+            self.results.append(dict(img_id=sample['img_id'], rles=rles,
+                                     scores=pred['scores'].cpu().numpy(),
+                                     labels=pred['labels'].cpu().numpy()))
+
+    def _gt(self, img_id: int, cat_id: int) -> list:
+        anns = self.coco.loadAnns(self.coco.getAnnIds(imgIds=img_id, catIds=[cat_id],
+                                                      iscrowd=False))
+        return [self.coco.annToRLE(a) for a in anns]
+
+    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        classes = self.dataset_meta['classes']
+        cat_ids = self.coco.getCatIds(catNms=classes)
+        by_class = defaultdict(list)  # label -> [(img_id, rle, score)]
+        for res in results:
+            img = self.coco.imgs[res['img_id']]
+            void = img.get('void')
+            for rle, score, label in zip(res['rles'], res['scores'], res['labels']):
+                if void is not None:
+                    m = mask_utils.decode(rle).astype(bool) & ~mask_utils.decode(void).astype(bool)
+                    rle = mask_utils.encode(np.asfortranarray(m.astype(np.uint8)))
+                by_class[int(label)].append((res['img_id'], rle, float(score)))
+        img_ids = sorted({r['img_id'] for r in results})
+
+        metrics = {}
+        per_class = {thr: [] for thr in self.iou_thrs}
+        for label, cat_id in enumerate(cat_ids):
+            gts = {i: self._gt(i, cat_id) for i in img_ids}
+            num_gt = sum(len(g) for g in gts.values())
+            if num_gt == 0:
+                continue  # no ground truth: APr undefined, left out of the mean
+            dets = by_class.get(label, [])
+            for thr in self.iou_thrs:
+                scores, tps = [], []
+                per_img = defaultdict(list)
+                for img_id, rle, score in dets:
+                    per_img[img_id].append((rle, score))
+                for img_id, items in per_img.items():
+                    rles = [r for r, _ in items]
+                    s = np.array([sc for _, sc in items])
+                    tps.append(match_detections(rles, s, gts.get(img_id, []), thr))
+                    scores.append(s)
+                if scores:
+                    order = np.argsort(-np.concatenate(scores), kind='stable')
+                    ap = average_precision(np.concatenate(tps)[order], num_gt)
+                else:
+                    ap = 0.
+                per_class[thr].append(ap)
+                metrics[f'APr@{thr:g}_{classes[label]}'] = ap
+        for thr in self.iou_thrs:
+            metrics[f'mAPr@{thr:g}'] = float(np.mean(per_class[thr])) if per_class[thr] else 0.
+        MMLogger.get_current_instance().info(
+            ' '.join(f'mAPr@{t:g}: {metrics[f"mAPr@{t:g}"]:.4f}' for t in self.iou_thrs))
+        return metrics

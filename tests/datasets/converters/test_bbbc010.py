@@ -1,0 +1,95 @@
+"""BBBC010 converter on a generated fixture in the release layout."""
+import os
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+from pycocotools.coco import COCO
+
+from mmdet_semiconv.datasets.converters import (ConversionError, convert_bbbc010,
+                                                default_train_wells)
+
+WELLS = ('A01', 'A02', 'C02', 'C03', 'E04')
+
+
+def make_bbbc010(root, h=52, w=70):
+    """The three release folders for a few wells; returns {well: [worm masks]}."""
+    dirs = {k: osp.join(root, k) for k in ('BBBC010_v2_images', 'BBBC010_v1_foreground',
+                                           'BBBC010_v1_foreground_eachworm')}
+    for d in dirs.values():
+        os.makedirs(d, exist_ok=True)
+    rng = np.random.default_rng(0)
+    truth = {}
+    for well in WELLS:
+        worms = []
+        for _ in range(3):
+            m = np.zeros((h, w), np.uint8)
+            y = int(rng.integers(5, h - 5))
+            cv2.line(m, (5, y), (w - 5, int(rng.integers(5, h - 5))), 255, 3)
+            worms.append(m > 0)
+        truth[well] = worms
+        for i, m in enumerate(worms, start=1):
+            cv2.imwrite(osp.join(dirs['BBBC010_v1_foreground_eachworm'],
+                                 f'{well}_{i:02d}_ground_truth.png'), m.astype(np.uint8) * 255)
+        cv2.imwrite(osp.join(dirs['BBBC010_v1_foreground'], f'{well}_binary.png'),
+                    np.any(worms, 0).astype(np.uint8) * 255)
+        for ch in ('w1', 'w2'):
+            img = rng.integers(1000, 60000, (h, w)).astype(np.uint16)
+            cv2.imwrite(osp.join(dirs['BBBC010_v2_images'],
+                                 f'1649_1109_0003_Amp5-1_B_20070424_{well}_{ch}_'
+                                 'A1B2C3D4-0000-0000-0000-000000000000.tif'), img)
+    return truth
+
+
+def test_default_split_is_50_50():
+    train = default_train_wells()
+    assert len(train) == 50 and train[0] == 'A01' and train[-1] == 'C02'
+
+
+@pytest.mark.parametrize('image_type', ['binary', 'brightfield'])
+def test_round_trip(tmp_path, image_type):
+    truth = make_bbbc010(str(tmp_path / 'src'))
+    before = {f: os.stat(osp.join(d, f)).st_mtime_ns
+              for d, _, fs in os.walk(tmp_path / 'src') for f in fs}
+    out = str(tmp_path / 'coco')
+    convert_bbbc010(str(tmp_path / 'src'), out, image_type=image_type)
+    after = {f: os.stat(osp.join(d, f)).st_mtime_ns
+             for d, _, fs in os.walk(tmp_path / 'src') for f in fs}
+    assert before == after
+    wells = {}
+    for split in ('train', 'test'):
+        coco = COCO(osp.join(out, 'annotations', f'{split}.json'))
+        for img in coco.loadImgs(coco.getImgIds()):
+            wells[img['well']] = split
+            anns = coco.loadAnns(coco.getAnnIds(imgIds=img['id']))
+            got = [coco.annToMask(a).astype(bool) for a in anns]
+            assert len(got) == 3
+            for g, m in zip(got, truth[img['well']]):
+                assert np.array_equal(g, m)
+            pic = cv2.imread(osp.join(out, img['file_name']))
+            assert pic.shape[:2] == (52, 70)
+            if image_type == 'binary':
+                assert np.array_equal(pic[..., 0] > 0, np.any(truth[img['well']], 0))
+    assert wells == {'A01': 'train', 'A02': 'train', 'C02': 'train', 'C03': 'test',
+                     'E04': 'test'}
+    # worms overlap where they cross, and the masks keep it
+    assert any((np.sum(truth[w], 0) > 1).any() for w in WELLS)
+
+
+def test_named_errors(tmp_path):
+    src = str(tmp_path / 'src')
+    make_bbbc010(src)
+    path = osp.join(src, 'BBBC010_v1_foreground_eachworm', 'C03_02_ground_truth.png')
+    with open(path, 'wb') as f:
+        f.write(b'\x89PNG\r\n')  # truncated
+    with pytest.raises(ConversionError, match='C03_02_ground_truth.png cannot be read'):
+        convert_bbbc010(src, str(tmp_path / 'o1'))
+    assert not osp.exists(tmp_path / 'o1' / 'annotations')
+    with pytest.raises(ConversionError, match=r"train wells \['Z99'\]"):
+        convert_bbbc010(src, str(tmp_path / 'o2'), train_wells=['Z99'])
+    os.remove(path)
+    os.remove(osp.join(src, 'BBBC010_v1_foreground_eachworm', 'C03_01_ground_truth.png'))
+    os.remove(osp.join(src, 'BBBC010_v1_foreground_eachworm', 'C03_03_ground_truth.png'))
+    with pytest.raises(ConversionError, match='no C03_<nn>_ground_truth.png'):
+        convert_bbbc010(src, str(tmp_path / 'o3'))

@@ -1,0 +1,144 @@
+"""VOC 2012 / SBD converter on a generated fixture in the release layout."""
+import hashlib
+import os
+import os.path as osp
+
+import numpy as np
+import pytest
+from PIL import Image
+from pycocotools.coco import COCO
+from scipy.io import savemat
+
+from mmdet_semiconv.datasets.converters import ConversionError, convert_voc
+
+IDS = ('2007_000032', '2007_000033', '2008_000001')
+
+
+def _palette():
+    pal = np.zeros((256, 3), np.uint8)
+    pal[1:21] = np.random.default_rng(0).integers(0, 255, (20, 3))
+    pal[255] = 224, 224, 192  # VOC's void colour
+    return pal.ravel().tolist()
+
+
+def _save_p(arr, path):
+    img = Image.fromarray(arr.astype(np.uint8), mode='P')
+    img.putpalette(_palette())
+    img.save(path)
+
+
+def make_voc(root):
+    """VOCdevkit/VOC2012 with 3 images; returns {id: [(mask, class)]} and the void masks."""
+    voc = osp.join(root, 'VOCdevkit', 'VOC2012')
+    for d in ('JPEGImages', 'SegmentationObject', 'SegmentationClass', 'ImageSets/Segmentation'):
+        os.makedirs(osp.join(voc, d), exist_ok=True)
+    truth, voids = {}, {}
+    rng = np.random.default_rng(1)
+    for n, name in enumerate(IDS):
+        h, w = 40 + 4 * n, 50
+        obj = np.zeros((h, w), np.uint8)
+        cls = np.zeros((h, w), np.uint8)
+        inst = []
+        for k in range(1, 3 + n):
+            y, x = rng.integers(0, h - 10), rng.integers(0, w - 10)
+            c = int(rng.integers(1, 21))
+            obj[y:y + 8, x:x + 8] = k
+            cls[y:y + 8, x:x + 8] = c
+            obj[y + 8:y + 9, x:x + 8] = 255  # a void boundary strip
+            cls[y + 8:y + 9, x:x + 8] = 255
+        for k in range(1, 3 + n):  # what survives later instances painted over it
+            m = obj == k
+            if m.any():
+                inst.append((m, int(np.unique(cls[m])[0])))
+        truth[name], voids[name] = inst, obj == 255
+        Image.fromarray(rng.integers(0, 255, (h, w, 3), dtype=np.uint8)).save(
+            osp.join(voc, 'JPEGImages', f'{name}.jpg'))
+        _save_p(obj, osp.join(voc, 'SegmentationObject', f'{name}.png'))
+        _save_p(cls, osp.join(voc, 'SegmentationClass', f'{name}.png'))
+    with open(osp.join(voc, 'ImageSets/Segmentation/train.txt'), 'w') as f:
+        f.write('\n'.join(IDS[:2]) + '\n')
+    with open(osp.join(voc, 'ImageSets/Segmentation/val.txt'), 'w') as f:
+        f.write(IDS[2] + '\n')
+    return voc, truth, voids
+
+
+def _digest(root):
+    out = {}
+    for d, _, files in os.walk(root):
+        for f in files:
+            with open(osp.join(d, f), 'rb') as fh:
+                out[osp.join(d, f)] = hashlib.sha256(fh.read()).hexdigest()
+    return out
+
+
+def test_round_trip_and_sources_untouched(tmp_path):
+    voc, truth, voids = make_voc(str(tmp_path))
+    before = _digest(voc)
+    out = str(tmp_path / 'out' / 'voc12_train.json')
+    convert_voc(voc, out, split='train')
+    assert _digest(voc) == before
+    coco = COCO(out)
+    assert len(coco.getCatIds()) == 20
+    for img in coco.loadImgs(coco.getImgIds()):
+        name = osp.splitext(osp.basename(img['file_name']))[0]
+        anns = coco.loadAnns(coco.getAnnIds(imgIds=img['id']))
+        assert len(anns) == len(truth[name])
+        for a, (m, c) in zip(anns, truth[name]):
+            assert np.array_equal(coco.annToMask(a).astype(bool), m)
+            assert a['category_id'] == c
+        from pycocotools import mask as mask_utils
+        assert np.array_equal(mask_utils.decode(img['void']).astype(bool), voids[name])
+
+
+def test_named_errors(tmp_path):
+    voc, _, _ = make_voc(str(tmp_path))
+    out = str(tmp_path / 'out.json')
+    with pytest.raises(ConversionError, match='test.txt is missing'):
+        convert_voc(voc, out, split='test')
+    # a truncated label PNG
+    path = osp.join(voc, 'SegmentationObject', f'{IDS[0]}.png')
+    with open(path, 'rb') as f:
+        data = f.read()
+    with open(path, 'wb') as f:
+        f.write(data[:len(data) // 2])
+    with pytest.raises(ConversionError, match=f'{IDS[0]}.png cannot be read'):
+        convert_voc(voc, out, split='train')
+    assert not osp.exists(out)  # nothing half-written
+    os.remove(path)
+    with pytest.raises(ConversionError, match=f'{IDS[0]}.png is missing'):
+        convert_voc(voc, out, split='train')
+
+
+def test_inconsistent_class_png_is_named(tmp_path):
+    voc, _, _ = make_voc(str(tmp_path))
+    path = osp.join(voc, 'SegmentationClass', f'{IDS[2]}.png')
+    cls = np.array(Image.open(path))
+    cls[cls != 255] = 0  # instances without a class
+    _save_p(cls, path)
+    with pytest.raises(ConversionError, match='disagree'):
+        convert_voc(voc, str(tmp_path / 'o.json'), split='val')
+
+
+def test_sbd_masks(tmp_path):
+    voc, _, _ = make_voc(str(tmp_path))
+    sbd = tmp_path / 'benchmark_RELEASE' / 'dataset'
+    (sbd / 'inst').mkdir(parents=True)
+    expected = {}
+    for name in IDS[:2]:
+        h = np.array(Image.open(osp.join(voc, 'JPEGImages', f'{name}.jpg'))).shape[0]
+        seg = np.zeros((h, 50), np.uint8)
+        seg[2:10, 3:20] = 1
+        seg[15:30, 5:9] = 2
+        savemat(str(sbd / 'inst' / f'{name}.mat'), {'GTinst': {
+            'Segmentation': seg, 'Categories': np.array([[15], [7]]),
+            'Boundaries': np.zeros((2, 1), object)}})
+        expected[name] = [(seg == 1, 15), (seg == 2, 7)]
+    out = str(tmp_path / 'sbd.json')
+    convert_voc(voc, out, split='train', sbd_root=str(sbd.parent))
+    coco = COCO(out)
+    for img in coco.loadImgs(coco.getImgIds()):
+        name = osp.splitext(osp.basename(img['file_name']))[0]
+        anns = coco.loadAnns(coco.getAnnIds(imgIds=img['id']))
+        assert [a['category_id'] for a in anns] == [c for _, c in expected[name]]
+        for a, (m, _) in zip(anns, expected[name]):
+            assert np.array_equal(coco.annToMask(a).astype(bool), m)

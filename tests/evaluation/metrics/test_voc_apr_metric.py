@@ -1,0 +1,79 @@
+import json
+
+import numpy as np
+import pycocotools.mask as mask_utils
+import pytest
+import torch
+
+from mmdet_semiconv.evaluation import VOCAPrMetric
+from mmdet_semiconv.evaluation.metrics import average_precision, match_detections
+
+
+def _rle(m):
+    rle = mask_utils.encode(np.asfortranarray(m.astype(np.uint8)))
+    rle['counts'] = rle['counts'].decode()
+    return rle
+
+
+def _box(y0, y1, x0, x1, shape=(20, 20)):
+    m = np.zeros(shape, bool)
+    m[y0:y1, x0:x1] = True
+    return m
+
+
+def test_average_precision_hand_computed():
+    # precision 1, 1/2, 2/3 at recall 1/2, 1/2, 1 -> envelope 1 then 2/3 -> 0.5 + 0.5 * 2/3
+    assert average_precision(np.array([1, 0, 1]), 2) == pytest.approx(0.5 + 1 / 3)
+    assert average_precision(np.array([]), 3) == 0.
+    assert average_precision(np.array([1, 1]), 4) == pytest.approx(0.5)
+
+
+def test_matching_is_greedy_by_score_and_one_to_one():
+    gt = [mask_utils.encode(np.asfortranarray(_box(0, 10, 0, 10).astype(np.uint8)))]
+    preds = [mask_utils.encode(np.asfortranarray(_box(0, 10, 0, 10).astype(np.uint8)))] * 2
+    # the higher score takes the ground truth, the duplicate is a false positive
+    assert match_detections(preds, np.array([0.2, 0.9]), gt, 0.5).tolist() == [0, 1]
+    assert match_detections(preds, np.array([0.2, 0.9]), [], 0.5).tolist() == [0, 0]
+
+
+@pytest.fixture
+def ann_file(tmp_path):
+    cat, dog = _box(0, 10, 0, 10), _box(10, 20, 10, 20)
+    void = _box(0, 10, 10, 16)  # a void band to the right of the cat
+    coco = dict(
+        images=[dict(id=1, file_name='a.jpg', height=20, width=20, void=_rle(void)),
+                dict(id=2, file_name='b.jpg', height=20, width=20)],
+        categories=[dict(id=1, name='cat'), dict(id=2, name='dog'), dict(id=3, name='bird')],
+        annotations=[
+            dict(id=1, image_id=1, category_id=1, segmentation=_rle(cat), area=100.,
+                 bbox=[0, 0, 10, 10], iscrowd=0),
+            dict(id=2, image_id=1, category_id=2, segmentation=_rle(dog), area=100.,
+                 bbox=[10, 10, 10, 10], iscrowd=0)])
+    path = tmp_path / 'gt.json'
+    path.write_text(json.dumps(coco))
+    return str(path)
+
+
+def _sample(img_id, masks, scores, labels):
+    return dict(img_id=img_id, pred_instances=dict(
+        masks=torch.from_numpy(np.stack(masks)), scores=torch.tensor(scores),
+        labels=torch.tensor(labels)))
+
+
+def test_metric_hand_computed(ann_file):
+    metric = VOCAPrMetric(ann_file)
+    metric.dataset_meta = dict(classes=('cat', 'dog', 'bird'))
+    # cat: a perfect mask in image 1 that also covers the void band (IoU 100/160 without the
+    # void rule, 1 with it), and a higher-scored false positive in image 2 (no ground truth).
+    # dog: ground truth but no detection -> AP 0. bird: no ground truth -> left out.
+    cat_with_void = _box(0, 10, 0, 16)
+    metric.process({}, [_sample(1, [cat_with_void], [0.9], [0]),
+                        _sample(2, [_box(0, 5, 0, 5)], [0.95], [0])])
+    res = metric.compute_metrics(metric.results)
+    # cat ranking: FP (0.95) then TP (0.9): precision 0, 1/2 at recall 0, 1 -> AP 0.5
+    assert res['APr@0.5_cat'] == pytest.approx(0.5)
+    assert res['APr@0.7_cat'] == pytest.approx(0.5)  # only thanks to the void rule
+    assert res['APr@0.5_dog'] == 0.
+    assert 'APr@0.5_bird' not in res
+    assert res['mAPr@0.5'] == pytest.approx(0.25)
+    assert res['mAPr@0.7'] == pytest.approx(0.25)

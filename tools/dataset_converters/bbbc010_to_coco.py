@@ -1,0 +1,36 @@
+"""BBBC010 (C. elegans) -> COCO json, one class, overlapping worm masks kept.
+
+    python tools/dataset_converters/bbbc010_to_coco.py data/BBBC010 --out-dir data/bbbc010_coco \\
+        [--image-type binary|brightfield] [--train-wells wells.txt]
+
+``data/BBBC010`` holds the unzipped BBBC010_v2_images, BBBC010_v1_foreground and
+BBBC010_v1_foreground_eachworm. Default split: wells A01-C02 train, C03-E04 test; a
+``--train-wells`` file lists one train well per line (every other well is test).
+"""
+import argparse
+import sys
+
+from mmdet_semiconv.datasets.converters import ConversionError, convert_bbbc010
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('root')
+    parser.add_argument('--out-dir', required=True)
+    parser.add_argument('--image-type', choices=['binary', 'brightfield'], default='binary')
+    parser.add_argument('--train-wells', help='file with one train well per line')
+    args = parser.parse_args()
+    wells = None
+    if args.train_wells:
+        with open(args.train_wells) as f:
+            wells = [w.strip() for w in f if w.strip()]
+    try:
+        cocos = convert_bbbc010(args.root, args.out_dir, args.image_type, wells)
+    except ConversionError as e:
+        sys.exit(f'error: {e}')
+    for split, coco in cocos.items():
+        print(f'{split}: {len(coco["images"])} images, {len(coco["annotations"])} worms')
+
+
+if __name__ == '__main__':
+    main()
