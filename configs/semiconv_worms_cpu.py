@@ -53,6 +53,7 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=4,
     num_workers=1,
+    sampler=dict(type='InfiniteSampler', shuffle=True),  # iteration-based schedule
     dataset=dict(
         data_root=data_root,
         metainfo=metainfo,
@@ -73,7 +74,7 @@ val_evaluator = dict(ann_file=data_root + 'annotations/val.json')
 test_evaluator = val_evaluator
 
 # --- schedule: iteration-based so its length does not depend on the data set size ---
-max_iters = 450
+max_iters = 300
 train_cfg = dict(
     _delete_=True, type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 optim_wrapper = dict(

@@ -53,3 +53,17 @@ default_hooks = dict(checkpoint=dict(interval=1), logger=dict(interval=1))
 @pytest.fixture
 def tiny_config(tmp_path, tiny_worms):
     return write_tiny_config(tmp_path / 'tiny_cfg.py', tiny_worms[0])
+
+
+@pytest.fixture(scope='session')
+def tiny_trained(tmp_path_factory, tiny_worms):
+    """A 2-iteration SemiConv run on the tiny worms: (config, work root, iter_2 checkpoint)."""
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+    tmp = tmp_path_factory.mktemp('tiny_trained')
+    config = write_tiny_config(tmp / 'cfg.py', tiny_worms[0], max_iters=2)
+    cfg = Config.fromfile(config)
+    cfg.work_dir = str(tmp / 'run1')
+    cfg.experiment_name = 'tiny_trained'
+    Runner.from_cfg(cfg).train()
+    return config, tmp, str(tmp / 'run1' / 'iter_2.pth')

@@ -12,7 +12,8 @@ venv="${VENV:-$root/.venv}"
 py="${PYTHON:-python3}"
 
 stamp="$venv/.semiconv-setup-stamp"
-want="$(cat "$root"/requirements/*.txt "$root"/setup.cfg "$root"/setup.py "$0" | sha256sum | cut -d' ' -f1)"
+want="$(cat "$root"/requirements/*.txt "$root"/setup.cfg "$root"/setup.py \
+  "$root"/model-index.yml "$0" | sha256sum | cut -d' ' -f1)"
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
   exit 0
 fi

@@ -1,6 +1,6 @@
 """Evaluate a checkpoint: mmdet's tools/test.py with mmdet_semiconv loaded (same flags).
 
-    python tools/test.py configs/semiconv_worms_cpu.py work_dirs/.../iter_1500.pth
+    python tools/test.py configs/semiconv_worms_cpu.py work_dirs/.../iter_300.pth
 """
 from _mmdet_tool import run
 

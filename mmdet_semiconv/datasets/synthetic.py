@@ -4,8 +4,9 @@ Two families, both from a seed and so reproducible bit for bit:
 
 * **Worms** (:class:`WormConfig`): binary silhouettes of overlapping, articulated worm-like
   bodies, the input of the paper's C. elegans protocol (section 4.2, "we operate on the binary
-  segmentation of the microscopy images"). Each worm is a smooth random curve (a heading whose
-  turning rate is a smoothed random walk) drawn as a tube that tapers at both ends. Worms start
+  segmentation of the microscopy images"). Each worm is a smooth random curve (its heading is a
+  sinusoidal body bend, as a crawling nematode's, plus a smoothed random walk) drawn as a tube
+  that tapers at both ends. Worms start
   around a few cluster centres so that they cross, touch and pile up; each ground-truth mask is
   the whole worm, including the parts hidden under others, so masks overlap as in BBBC010.
 * **Dot grids** (:class:`DotGridConfig`): identical dots on a regular grid, one instance each
@@ -45,9 +46,12 @@ class WormConfig:
     length_max: float = 85.
     width_min: float = 4.  # body width at its thickest, px
     width_max: float = 7.
-    curvature: float = 0.06  # std of the turning-rate random walk, rad/px
+    bend_min: float = 0.3  # amplitude of the sinusoidal body bend, rad, uniform in
+    bend_max: float = 0.9  # [bend_min, bend_max]...
+    bend_wavelength: float = 0.9  # ...with this wavelength, in body lengths
+    curvature: float = 0.02  # std of an extra turning-rate random walk, rad/px
     clusters: int = 2  # worms start around this many centres...
-    cluster_spread: float = 25.  # ...with this std in px: lower = more crowded
+    cluster_spread: float = 15.  # ...with this std in px: lower = more crowded
 
 
 @dataclass
@@ -68,7 +72,9 @@ def _worm_mask(rng: np.random.Generator, cfg: WormConfig, h: int, w: int,
     n = max(int(length), 2)
     # heading with a turning rate that is itself a smoothed random walk: smooth, articulated
     turn = np.convolve(rng.normal(0, cfg.curvature, n + 8), np.ones(9) / 9, mode='valid')[:n]
-    heading = rng.uniform(0, 2 * np.pi) + np.cumsum(turn)
+    bend = rng.uniform(cfg.bend_min, cfg.bend_max) * np.sin(
+        2 * np.pi * np.arange(n) / (cfg.bend_wavelength * n) + rng.uniform(0, 2 * np.pi))
+    heading = rng.uniform(0, 2 * np.pi) + bend + np.cumsum(turn)
     pts = start + np.cumsum(np.stack([np.cos(heading), np.sin(heading)], 1), 0)
     t = np.linspace(0, 1, n)
     radius = 0.5 * max_w * np.clip(np.sin(np.pi * t), 0, 1)**0.6 + 0.5  # tapers at both ends

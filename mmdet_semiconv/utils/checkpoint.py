@@ -9,11 +9,16 @@ replaced by one that
 * allows exactly the globals in :data:`CHECKPOINT_GLOBALS` (what mmengine and mmdet write),
 * refuses a checkpoint that needs any other global with :class:`UntrustedCheckpointError`,
   naming each global and how to trust it explicitly:
-  ``MMDET_SEMICONV_TRUSTED_GLOBALS=module.Name,...`` or :func:`trust_checkpoint_globals`.
+  ``MMDET_SEMICONV_TRUSTED_GLOBALS=module.Name,...`` or :func:`trust_checkpoint_globals`;
+* checks a model-zoo checkpoint against the sha256 prefix in its name (mmdet's and torch.hub's
+  convention, ``<name>_<date>-<sha256 prefix>.pth``), raising :class:`CheckpointHashError` on a
+  corrupted or truncated download (``mim download`` itself does not check).
 """
+import hashlib
 import os
 import os.path as osp
-from typing import Callable, Dict, Iterable, List
+import re
+from typing import Callable, Dict, Iterable, List, Optional
 
 import numpy as np
 import torch
@@ -59,6 +64,42 @@ _trusted: Dict[str, Callable] = {}
 
 class UntrustedCheckpointError(RuntimeError):
     """A checkpoint needs a global that is not on the allow-list."""
+
+
+class CheckpointHashError(RuntimeError):
+    """A checkpoint's sha256 does not start with the prefix its file name records."""
+
+
+HASH_IN_NAME = re.compile(r'-([0-9a-f]{8,64})\.pth$')
+
+
+def sha256_of(filename: str) -> str:
+    digest = hashlib.sha256()
+    with open(filename, 'rb') as f:
+        for chunk in iter(lambda: f.read(1 << 20), b''):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_checkpoint_hash(filename: str) -> Optional[str]:
+    """Check ``filename`` against the sha256 prefix in its name, if it has one.
+
+    Returns:
+        str or None: the verified prefix, or None for a name without one.
+
+    Raises:
+        CheckpointHashError: naming the file, both hashes and the fix.
+    """
+    match = HASH_IN_NAME.search(osp.basename(filename))
+    if match is None:
+        return None
+    expected, actual = match.group(1), sha256_of(filename)
+    if not actual.startswith(expected):
+        raise CheckpointHashError(
+            f'{filename} is corrupted or incomplete: its name records sha256 {expected}..., '
+            f'its content hashes to {actual[:len(expected)]}... Delete it and download it '
+            'again (`mim download mmdet_semiconv --config <name> --dest <dir>`).')
+    return expected
 
 
 def _qualname(obj: Callable) -> str:
@@ -124,4 +165,5 @@ def load_from_local(filename: str, map_location=None) -> dict:
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
+    verify_checkpoint_hash(filename)
     return safe_load(filename, map_location)

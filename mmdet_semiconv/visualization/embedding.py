@@ -89,3 +89,37 @@ def draw_result(path: str, img: np.ndarray, masks: np.ndarray, phi: np.ndarray,
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
+
+
+def draw_kernel(path: str, img: np.ndarray, box: np.ndarray, kernel: np.ndarray,
+                mask_logits: np.ndarray) -> None:
+    """One detection: its box on the image | K(u_seed, u) on the RoI grid, seed marked |
+    the final mask probability sigmoid(s + log K) (section 3.5).
+
+    Args:
+        box (np.ndarray): (4,) x1, y1, x2, y2 in the image's frame.
+        kernel (np.ndarray): (M, M) K in [0, 1].
+        mask_logits (np.ndarray): (M, M) s_hat of the detection's class; the seed is drawn
+            at the argmax of K.
+    """
+    fig, axes = plt.subplots(1, 3, figsize=(12, 4))
+    axes[0].imshow(img)
+    x1, y1, x2, y2 = box
+    axes[0].add_patch(plt.Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, color='r'))
+    axes[0].set_title('detection')
+    extent = (x1, x2, y2, y1)
+    axes[1].imshow(kernel, extent=extent, vmin=0, vmax=1, cmap='viridis')
+    sy, sx = np.unravel_index(np.argmax(kernel), kernel.shape)
+    m = kernel.shape[0]
+    axes[1].plot(x1 + (sx + 0.5) * (x2 - x1) / m, y1 + (sy + 0.5) * (y2 - y1) / m, 'r*',
+                 markersize=12)
+    axes[1].set_title('K(u_seed, u), seed *')
+    prob = 1 / (1 + np.exp(-mask_logits))
+    axes[2].imshow(prob, extent=extent, vmin=0, vmax=1, cmap='gray')
+    axes[2].set_title('sigmoid(s + log K)')
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)

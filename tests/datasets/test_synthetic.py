@@ -51,7 +51,8 @@ def test_worm_masks_overlap_where_worms_cross():
 def test_worms_taper_at_both_ends():
     import cv2
     rng = np.random.default_rng(5)
-    cfg = WormConfig(worms_min=1, worms_max=1, curvature=0.0, width_min=8, width_max=8)
+    cfg = WormConfig(worms_min=1, worms_max=1, curvature=0.0, bend_min=0., bend_max=0.,
+                     width_min=8, width_max=8)
     mask = generate_worm_image(rng, cfg)[0]
     thickness = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 5)
     ys, xs = np.nonzero(mask)

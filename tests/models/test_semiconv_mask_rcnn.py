@@ -71,3 +71,42 @@ def test_overfit_one_batch_every_loss_goes_down():
         before = sum(float(h[key]) for h in first) / 10
         after = sum(float(h[key]) for h in last) / 10
         assert after < before, f'{key} did not go down: {before:.4f} -> {after:.4f}'
+
+
+def test_without_the_branch_it_is_mmdets_mask_rcnn():
+    """The baseline config (no embedding neck, no kernel) == StandardRoIHead + FCNMaskHead."""
+    cfg = Config.fromfile(osp.join(osp.dirname(CONFIG), 'mask-rcnn_worms_cpu.py'))
+    torch.manual_seed(0)
+    ours = MODELS.build(cfg.model)
+    ours.init_weights()
+    plain_cfg = cfg.model.copy()
+    head = plain_cfg.roi_head
+    head.type = 'StandardRoIHead'
+    for key in ('embedding_neck', 'loss_embedding', 'embedding_roi_layer'):
+        head.pop(key, None)
+    head.mask_head.type = 'FCNMaskHead'
+    for key in ('kernel', 'loss_kernel', 'use_kernel'):
+        head.mask_head.pop(key, None)
+    plain = MODELS.build(plain_cfg)
+    plain.load_state_dict(ours.state_dict(), strict=True)  # the very same keys
+
+    packed = demo_mm_inputs(batch_size=2, image_shapes=[(3, 128, 160), (3, 96, 128)],
+                            num_items=[4, 2], num_classes=2, with_mask=True)
+    for sample in packed['data_samples']:
+        sample.gt_instances.labels.zero_()
+    batch = ours.data_preprocessor(packed, True)
+    losses = {}
+    for name, model in (('ours', ours), ('plain', plain)):
+        torch.manual_seed(1)  # the RoI sampler draws the same RoIs
+        losses[name] = model(**batch, mode='loss')
+    assert losses['ours'].keys() == losses['plain'].keys()
+    for key, value in losses['plain'].items():
+        torch.testing.assert_close(losses['ours'][key], value, rtol=0, atol=0)
+    ours.eval()
+    plain.eval()
+    with torch.no_grad():
+        a = ours(**batch, mode='predict')
+        b = plain(**batch, mode='predict')
+    for ra, rb in zip(a, b):
+        assert torch.equal(ra.pred_instances.masks, rb.pred_instances.masks)
+        assert torch.equal(ra.pred_instances.scores, rb.pred_instances.scores)

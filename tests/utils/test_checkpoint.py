@@ -21,13 +21,9 @@ def _runner(config, work_dir, name, **overrides):
     return Runner.from_cfg(cfg)
 
 
-@pytest.fixture(scope='module')
-def trained(tmp_path_factory, tiny_worms):
-    from conftest import write_tiny_config
-    tmp = tmp_path_factory.mktemp('ckpt')
-    config = write_tiny_config(tmp / 'cfg.py', tiny_worms[0], max_iters=2)
-    _runner(config, tmp / 'run1', 'run1').train()
-    return config, tmp, str(tmp / 'run1' / 'iter_2.pth')
+@pytest.fixture
+def trained(tiny_trained):
+    return tiny_trained
 
 
 @pytest.mark.slow

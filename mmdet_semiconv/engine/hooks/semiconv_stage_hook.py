@@ -30,6 +30,10 @@ class SemiConvStageHook(Hook):
     Nothing is frozen at construction: mmengine builds the optimizer before hooks run and
     skips parameters that start with ``requires_grad=False``.
 
+    Under DistributedDataParallel with ``kernel_start_iter > 0``, sigma gets no gradient before
+    the kernel joins: set ``find_unused_parameters = True`` in the config. Every rank runs the
+    same schedule (it depends on ``runner.iter`` only), so the ranks stay in sync.
+
     Args:
         kernel_start_iter (int): iteration at which ``s_hat = s + log K`` is switched on.
         warmup_iters (int): linear warm-up of the branch's loss weights after that.

@@ -28,8 +28,12 @@ class SemiConvRoIHead(StandardRoIHead):
           the mask features) + u_hat of each cell                          -> Psi (R, D, M, M)
           SemiConvMaskHead(mask features, Psi, labels)                     -> s_hat, log K
 
+    With ``embedding_neck=None`` and ``mask_head.kernel=None`` there is no branch: the head is
+    mmdet's ``StandardRoIHead`` + ``FCNMaskHead`` (same outputs, losses and state-dict keys),
+    which is how the Mask R-CNN baselines and stage-1 configs are written.
+
     Args:
-        embedding_neck (dict): config of :class:`SemiConvEmbeddingNeck`.
+        embedding_neck (dict, optional): config of :class:`SemiConvEmbeddingNeck`.
         loss_embedding (dict): config of :class:`SemiConvEmbeddingLoss`.
         embedding_roi_layer (dict): RoI layer for Phi; its ``output_size`` is set to the mask
             head's output grid. Defaults to ``RoIAlign(sampling_ratio=0, aligned=True)``; the
@@ -39,7 +43,7 @@ class SemiConvRoIHead(StandardRoIHead):
     """
 
     def __init__(self,
-                 embedding_neck: ConfigType,
+                 embedding_neck: Optional[ConfigType],
                  loss_embedding: ConfigType = dict(type='SemiConvEmbeddingLoss'),
                  embedding_roi_layer: ConfigType = dict(
                      type='RoIAlign', sampling_ratio=0, aligned=True),
@@ -51,6 +55,9 @@ class SemiConvRoIHead(StandardRoIHead):
         if not embedding_roi_layer.get('aligned', True):
             raise ValueError('embedding_roi_layer must use aligned=True: u_hat assumes '
                              "RoIAlign's half-pixel convention")
+        if embedding_neck is None:
+            self.embedding_neck = None
+            return
         self.embedding_neck = MODELS.build(embedding_neck)
         self.loss_embedding = MODELS.build(loss_embedding)
 
@@ -66,6 +73,10 @@ class SemiConvRoIHead(StandardRoIHead):
                  out_channels=self.embedding_neck.embed_dims,
                  featmap_strides=list(mask_extractor.featmap_strides),
                  finest_scale=mask_extractor.finest_scale))
+
+    @property
+    def with_embedding(self) -> bool:
+        return self.embedding_neck is not None
 
     # --- Psi -----------------------------------------------------------------------------
 
@@ -142,7 +153,7 @@ class SemiConvRoIHead(StandardRoIHead):
         if self.with_shared_head:
             mask_feats = self.shared_head(mask_feats)
         psi = None
-        if self.mask_head.use_kernel:
+        if self.with_embedding and self.mask_head.use_kernel:
             if phis is None:
                 phis = self.embedding_neck(x)
             psi = self.roi_psi(phis, rois)
@@ -158,7 +169,7 @@ class SemiConvRoIHead(StandardRoIHead):
             dict: as :meth:`StandardRoIHead.mask_loss`; ``loss_mask`` holds ``loss_mask``,
             ``loss_kernel`` (kernel on) and ``loss_embedding``.
         """
-        phis = self.embedding_neck(x)
+        phis = self.embedding_neck(x) if self.with_embedding else None
         pos_rois = bbox2roi([res.pos_priors for res in sampling_results])
         pos_labels = torch.cat([res.pos_gt_labels for res in sampling_results])
         mask_results = self._mask_forward(x, pos_rois, labels=pos_labels, phis=phis)
@@ -169,6 +180,9 @@ class SemiConvRoIHead(StandardRoIHead):
             batch_gt_instances=batch_gt_instances,
             rcnn_train_cfg=self.train_cfg)
         losses = mask_loss_and_target['loss_mask']
+        if not self.with_embedding:
+            mask_results.update(loss_mask=losses)
+            return mask_results
         psis = [self.embedding_neck.psi(phi, lvl) for lvl, phi in enumerate(phis)]
         losses['loss_embedding'] = self.loss_embedding(
             psis, self.level_masks(batch_gt_instances, phis))

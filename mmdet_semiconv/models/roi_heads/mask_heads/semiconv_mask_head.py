@@ -30,21 +30,23 @@ class SemiConvMaskHead(FCNMaskHead):
     Mask R-CNN baseline and stage 1 of the staged fine-tuning.
 
     Args:
-        kernel (dict): config of the kernel. Defaults to ``SteeredBilateralKernel``.
+        kernel (dict, optional): config of the kernel. Defaults to ``SteeredBilateralKernel``.
+            None builds no kernel (the Mask R-CNN baseline, whose state dict is then exactly
+            FCNMaskHead's).
         loss_kernel (dict): config of the BCE on K. Defaults to ``LogSpaceBCELoss``.
         use_kernel (bool): whether the kernel path is on. Defaults to True.
         **kwargs: :class:`FCNMaskHead` arguments.
     """
 
     def __init__(self,
-                 kernel: ConfigType = dict(type='SteeredBilateralKernel'),
+                 kernel: Optional[ConfigType] = dict(type='SteeredBilateralKernel'),
                  loss_kernel: ConfigType = dict(type='LogSpaceBCELoss', loss_weight=1.0),
                  use_kernel: bool = True,
                  **kwargs) -> None:
         super().__init__(**kwargs)
-        self.kernel = MODELS.build(kernel)
+        self.kernel = MODELS.build(kernel) if kernel is not None else None
         self.loss_kernel = MODELS.build(loss_kernel)
-        self.use_kernel = use_kernel
+        self.use_kernel = use_kernel and self.kernel is not None
 
     def seed_scores(self, mask_preds: Tensor, labels: Optional[Tensor]) -> Tensor:
         """The logits s that choose each RoI's seed: its class channel, (R, M, M).

@@ -1,0 +1,71 @@
+"""Stage 2 with SemiConvStageHook under 2-process DistributedDataParallel on CPU (gloo)."""
+import os.path as osp
+import sys
+
+import pytest
+import torch
+
+from conftest import REPO, write_tiny_config
+from test_train_test_tools import _run
+
+PROBE = '''
+import os.path as osp
+
+import torch
+from mmengine.dist import get_rank
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+from mmdet.registry import HOOKS
+
+
+@HOOKS.register_module()
+class RankStateProbe(Hook):
+    """Saves every rank's parameters and the kernel switch after each iteration."""
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        state = {k: v.detach().clone() for k, v in model.named_parameters()}
+        state['use_kernel'] = model.roi_head.mask_head.use_kernel
+        torch.save(state, osp.join(runner.work_dir, f'rank{get_rank()}_iter{runner.iter + 1}.pth'))
+'''
+
+
+@pytest.mark.slow
+def test_two_ranks_stay_in_sync_while_the_hook_switches_the_kernel_on(tmp_path, tiny_worms):
+    (tmp_path / 'rank_probe.py').write_text(PROBE)
+    stage1 = str(tmp_path / 'stage1')
+    cfg1 = write_tiny_config(tmp_path / 's1.py', tiny_worms[0], base='mask-rcnn_worms_cpu.py')
+    _run([sys.executable, osp.join(REPO, 'tools', 'train.py'), cfg1, '--work-dir', stage1],
+         cwd=REPO)
+    extra = f'''load_from = {stage1 + "/iter_2.pth"!r}
+custom_imports = dict(imports=['mmdet_semiconv', 'rank_probe'], allow_failed_imports=False)
+custom_hooks = [dict(type='SemiConvStageHook', kernel_start_iter=2, warmup_iters=1),
+                dict(type='RankStateProbe')]
+env_cfg = dict(dist_cfg=dict(backend='gloo'))
+find_unused_parameters = True  # sigma has no gradient before the kernel joins
+'''
+    cfg2 = write_tiny_config(tmp_path / 's2.py', tiny_worms[0],
+                             base='semiconv_worms_cpu_finetune.py', max_iters=3, extra=extra)
+    work = tmp_path / 'ddp'
+    env_path = f'{tmp_path}:{REPO}'
+    _run(['env', f'PYTHONPATH={env_path}', sys.executable, '-m', 'torch.distributed.run',
+          '--nproc_per_node=2', '--master_port=29517', osp.join(REPO, 'tools', 'train.py'),
+          cfg2, '--launcher', 'pytorch', '--work-dir', str(work)], cwd=REPO)
+    switched = []
+    for it in (1, 2, 3):
+        r0 = torch.load(work / f'rank0_iter{it}.pth', weights_only=False)
+        r1 = torch.load(work / f'rank1_iter{it}.pth', weights_only=False)
+        assert r0['use_kernel'] == r1['use_kernel']
+        switched.append(r0['use_kernel'])
+        for key, value in r0.items():
+            if key != 'use_kernel':
+                assert torch.equal(value, r1[key]), f'{key} differs between ranks at iter {it}'
+    # iteration 3 (runner.iter 2) is the first with the kernel on
+    assert switched == [False, False, True]
+    first = torch.load(work / 'rank0_iter2.pth', weights_only=False)
+    last = torch.load(work / 'rank0_iter3.pth', weights_only=False)
+    sigma = 'roi_head.mask_head.kernel.log_sigma'
+    assert torch.equal(first[sigma], torch.load(
+        work / 'rank0_iter1.pth', weights_only=False)[sigma])  # no gradient while off
+    assert not torch.equal(first[sigma], last[sigma])  # trains once on

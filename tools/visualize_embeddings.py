@@ -1,0 +1,66 @@
+"""Draw what a trained model sees in one image: masks, Phi (Fig. 2), Psi (Fig. 5), and the
+seed and kernel K of one detection (section 3.5).
+
+    python tools/visualize_embeddings.py IMAGE CONFIG CHECKPOINT [--det 0] [--out vis.png]
+"""
+import argparse
+
+import numpy as np
+import torch
+from mmcv.transforms import Compose
+from mmengine.config import DictAction
+from mmdet.apis import init_detector
+from mmdet.structures.bbox import bbox2roi
+
+import mmdet_semiconv  # noqa: F401
+from mmdet_semiconv.visualization import draw_kernel, draw_result, image_embeddings
+
+
+@torch.no_grad()
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('image')
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--det', type=int, default=0, help='detection (by score) for K')
+    parser.add_argument('--score-thr', type=float, default=0.5)
+    parser.add_argument('--out', default='vis_embeddings.png')
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    args = parser.parse_args()
+
+    model = init_detector(args.config, args.checkpoint, device=args.device,
+                          cfg_options=args.cfg_options)
+    cfg = model.cfg.test_dataloader.dataset.pipeline
+    pipeline = Compose([t for t in cfg if t['type'] != 'LoadAnnotations'])
+    data = pipeline(dict(img_path=args.image, img_id=0))
+    batch = model.data_preprocessor(
+        dict(inputs=[data['inputs']], data_samples=[data['data_samples']]), False)
+    result = model(**batch, mode='predict')[0]
+    phi, psi = image_embeddings(model, batch['inputs'], batch['data_samples'])
+    neck = model.roi_head.embedding_neck
+    img = data['inputs'].permute(1, 2, 0).numpy()[..., ::-1]
+    h, w = img.shape[:2]
+    keep = result.pred_instances.scores > args.score_thr
+    masks = result.pred_instances.masks[keep].cpu().numpy()
+    draw_result(args.out, np.ascontiguousarray(img), masks, phi[0].cpu().numpy(),
+                psi[0].cpu().numpy(), neck.strides[0], neck.coord_scale)
+    print(f'wrote {args.out}')
+
+    inst = result.pred_instances
+    if len(inst) > args.det:
+        # boxes back in the network's input frame, where Psi lives
+        scale = inst.bboxes.new_tensor(batch['data_samples'][0].scale_factor).repeat(2)
+        box = inst.bboxes[args.det:args.det + 1] * scale
+        head = model.roi_head
+        x = model.extract_feat(batch['inputs'])
+        out = head._mask_forward(x, bbox2roi([box]), labels=inst.labels[args.det:args.det + 1])
+        kernel_out = args.out.replace('.png', f'_kernel{args.det}.png')
+        draw_kernel(kernel_out, np.ascontiguousarray(img[:h, :w]), box[0].cpu().numpy(),
+                    out['log_k'][0].exp().cpu().numpy(),
+                    out['mask_preds'][0, inst.labels[args.det]].cpu().numpy())
+        print(f'wrote {kernel_out}')
+
+
+if __name__ == '__main__':
+    main()
