@@ -14,9 +14,23 @@ import os.path as osp
 import torch
 from mmengine.dist import get_rank
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
+from mmengine.model import MMDistributedDataParallel, is_model_wrapper
+from mmengine.registry import MODEL_WRAPPERS
 
 from mmdet.registry import HOOKS
+
+# mmengine 0.10.7 assumes CUDA under the pytorch launcher: it calls torch.cuda.set_device and
+# gives DDP device_ids. On a CPU-only torch build both fail; this test runs gloo on CPU.
+if not torch.cuda.is_available():
+    torch.cuda.set_device = lambda device: None
+
+
+@MODEL_WRAPPERS.register_module()
+class CPUDistributedDataParallel(MMDistributedDataParallel):
+    """MMDistributedDataParallel for CPU modules (DDP refuses device_ids for them)."""
+
+    def __init__(self, module, device_ids=None, **kwargs):
+        super().__init__(module=module, device_ids=None, **kwargs)
 
 
 @HOOKS.register_module()
@@ -43,6 +57,8 @@ custom_imports = dict(imports=['mmdet_semiconv', 'rank_probe'], allow_failed_imp
 custom_hooks = [dict(type='SemiConvStageHook', kernel_start_iter=2, warmup_iters=1),
                 dict(type='RankStateProbe')]
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
+model_wrapper_cfg = dict(type='CPUDistributedDataParallel', broadcast_buffers=False,
+                         find_unused_parameters=True)
 find_unused_parameters = True  # sigma has no gradient before the kernel joins
 '''
     cfg2 = write_tiny_config(tmp_path / 's2.py', tiny_worms[0],

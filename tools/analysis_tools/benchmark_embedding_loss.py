@@ -5,15 +5,17 @@
 Same image size, same covered pixels, 5 vs 50 vs 500 instances per image (the image is cut into
 vertical stripes, one instance each, plus an overlapping copy of the first stripe so that a
 pixel belongs to two instances). Prints forward+backward time per call and the ratio to 5
-instances: the loss scatters over (instance, pixel) pairs, so it should stay near 1, while a
-dense (instances x pixels) distance matrix would grow about 100x.
+instances, for the loss on (instance, pixel) pairs (embedding_loss_pairs: should stay near 1;
+a dense instances x pixels distance matrix would grow ~100x), and for the same loss called on
+dense (K, H, W) masks (embedding_loss_single), whose nonzero() scan of the masks is itself
+O(K H W).
 """
 import argparse
 import time
 
 import torch
 
-from mmdet_semiconv.models.losses import embedding_loss_single
+from mmdet_semiconv.models.losses import embedding_loss_pairs, embedding_loss_single
 
 
 def stripes(num: int, h: int, w: int) -> torch.Tensor:
@@ -25,12 +27,12 @@ def stripes(num: int, h: int, w: int) -> torch.Tensor:
     return masks
 
 
-def time_loss(psi: torch.Tensor, masks: torch.Tensor, repeat: int) -> float:
+def time_call(fn, repeat: int) -> float:
     for _ in range(3):  # warm-up
-        embedding_loss_single(psi, masks)[0].backward()
+        fn()[0].backward()
     start = time.perf_counter()
     for _ in range(repeat):
-        embedding_loss_single(psi, masks)[0].backward()
+        fn()[0].backward()
     return (time.perf_counter() - start) / repeat
 
 
@@ -44,13 +46,18 @@ def main():
     psi = torch.randn(args.dims, args.size, args.size, requires_grad=True)
     print(f'eq. (5) forward+backward, Psi {args.dims}x{args.size}x{args.size}, '
           f'torch {torch.__version__}, {torch.get_num_threads()} threads')
-    print('| instances | ms / call | ratio to 5 |')
-    print('|---|---|---|')
+    print('| instances | pairs: ms / call | ratio to 5 | dense masks: ms / call | ratio to 5 |')
+    print('|---|---|---|---|---|')
     base = None
     for num in (5, 50, 500):
-        t = time_loss(psi, stripes(num, args.size, args.size), args.repeat)
-        base = base or t
-        print(f'| {num} | {t * 1e3:.2f} | {t / base:.2f} |')
+        masks = stripes(num, args.size, args.size)
+        inst, pix = masks.flatten(1).nonzero(as_tuple=True)
+        k = masks.size(0)
+        t_pairs = time_call(lambda: embedding_loss_pairs(psi, inst, pix, k), args.repeat)
+        t_dense = time_call(lambda: embedding_loss_single(psi, masks), args.repeat)
+        base = base or (t_pairs, t_dense)
+        print(f'| {num} | {t_pairs * 1e3:.2f} | {t_pairs / base[0]:.2f} | '
+              f'{t_dense * 1e3:.2f} | {t_dense / base[1]:.2f} |')
 
 
 if __name__ == '__main__':

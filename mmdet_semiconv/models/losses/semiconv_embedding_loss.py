@@ -1,5 +1,5 @@
 """SemiConvEmbeddingLoss: the attractive embedding loss of eq. (5)."""
-from typing import Sequence
+from typing import Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -8,26 +8,25 @@ from torch import Tensor
 from mmdet.registry import MODELS
 
 
-def embedding_loss_single(psi: Tensor, masks: Tensor) -> Tensor:
-    """Eq. (5) of one image, summed over its instances.
+def embedding_loss_pairs(psi: Tensor, inst: Tensor, pix: Tensor, num: int) -> Tuple[Tensor, int]:
+    """Eq. (5) of one image from its (instance, pixel) membership pairs, summed over instances.
 
     ``sum_S 1/|S| sum_{u in S} || Psi_u - mean_{v in S} Psi_v ||``
 
-    Vectorised over instances with scatter ops over the (instance, pixel) pairs of the masks,
-    so the cost grows with the covered pixels, not pixels x instances; a pixel may belong to
-    several instances (overlaps are kept). Instances with no pixel at this resolution are
-    skipped.
+    Scatter ops over the P pairs: the cost is O(P D), i.e. it grows with the covered pixels
+    (times how many instances overlap there), not with pixels x instances. A pixel may belong
+    to several instances. Instances without a pixel are skipped.
 
     Args:
         psi (Tensor): (D, H, W) Psi of the image.
-        masks (Tensor): (K, H, W) bool instance masks on the same grid.
+        inst (Tensor): (P,) long, instance index of each pair, in [0, num).
+        pix (Tensor): (P,) long, flat pixel index (``y * W + x``) of each pair.
+        num (int): number of instances K.
 
     Returns:
-        Tensor: scalar, float32, and the number of instances that contributed (a Python int).
+        tuple: the float32 scalar loss and the number of instances that contributed.
     """
     psi = psi.float().flatten(1).t()  # (HW, D)
-    inst, pix = masks.flatten(1).nonzero(as_tuple=True)
-    num = masks.size(0)
     counts = torch.bincount(inst, minlength=num).to(psi.dtype)  # |S|
     member = psi[pix]  # (P, D)
     means = psi.new_zeros(num, psi.size(1)).index_add_(0, inst, member)
@@ -35,6 +34,16 @@ def embedding_loss_single(psi: Tensor, masks: Tensor) -> Tensor:
     dist = (member - means[inst]).pow(2).sum(1).add(1e-12).sqrt()
     per_inst = psi.new_zeros(num).index_add_(0, inst, dist) / counts.clamp(min=1)
     return per_inst.sum(), int((counts > 0).sum())
+
+
+def embedding_loss_single(psi: Tensor, masks: Tensor) -> Tuple[Tensor, int]:
+    """:func:`embedding_loss_pairs` from dense (K, H, W) bool masks on Psi's grid.
+
+    Finding the pairs scans the K x H x W masks once (``nonzero``); callers that already hold
+    the pairs should call :func:`embedding_loss_pairs`.
+    """
+    inst, pix = masks.flatten(1).nonzero(as_tuple=True)
+    return embedding_loss_pairs(psi, inst, pix, masks.size(0))
 
 
 @MODELS.register_module()
