@@ -40,6 +40,16 @@ def test_metafile_is_what_mim_reads():
     assert osp.isfile(osp.join(mim_dir, 'configs', 'metafile.yml'))
 
 
+@pytest.mark.slow
+def test_mim_finds_our_model_index():
+    mim = osp.join(osp.dirname(sys.executable), 'mim')
+    out = subprocess.run([mim, 'search', 'mmdet_semiconv', '--field', 'model', 'config'],
+                         capture_output=True, text=True, timeout=300, cwd='/')
+    assert out.returncode == 0, out.stdout + out.stderr
+    for name in ('semiconv_worms_cpu', 'semiconv_r101_fpn_voc', 'mask-rcnn_r101_fpn_celegans'):
+        assert name in out.stdout
+
+
 def _named_copy(src, dst_dir, stem='probe_20261124'):
     digest = hashlib.sha256(open(src, 'rb').read()).hexdigest()
     dst = osp.join(dst_dir, f'{stem}-{digest[:8]}.pth')

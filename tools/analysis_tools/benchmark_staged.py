@@ -42,8 +42,13 @@ def train(config, work_dir, iters, seed, data_root, load_from=None):
     opts = [f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters + 1}',
             f'default_hooks.checkpoint.interval={iters}', f'randomness.seed={seed}',
             f'train_dataloader.dataset.data_root={data_root}/']
+    # the step decay keeps its place in the schedule: at 80% (stage 1) or 50% (stage 2)
     if load_from:
-        opts.append(f'load_from={load_from}')
+        opts += [f'load_from={load_from}', f'param_scheduler.0.end={iters}',
+                 f'param_scheduler.0.milestones=[{iters // 2}]']
+    else:
+        opts += [f'param_scheduler.1.end={iters}',
+                 f'param_scheduler.1.milestones=[{int(iters * 0.8)}]']
     run([sys.executable, 'tools/train.py', config, '--work-dir', work_dir, '--cfg-options']
         + opts)
     return ckpt

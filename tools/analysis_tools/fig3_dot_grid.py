@@ -85,7 +85,7 @@ def run(semi: bool, image: torch.Tensor, masks: torch.Tensor, args) -> np.ndarra
     return KMeans(n_clusters=len(masks), n_init=10, random_state=args.seed).fit_predict(feats)
 
 
-def main():
+def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--iters', type=int, default=300)
     parser.add_argument('--size', type=int, default=192, help='image side in pixels')
@@ -95,7 +95,7 @@ def main():
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--weights', help='local ResNet-50 checkpoint for the trunk')
     parser.add_argument('--out', default='docs/figures/fig3.png')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     start = time.time()
 
     cfg = DotGridConfig(width=args.size, height=args.size, rows=args.grid, cols=args.grid,
@@ -135,7 +135,8 @@ def main():
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     fig.savefig(args.out, dpi=80)
     print(f'\nfigure: {args.out}\nfinished in {time.time() - start:.0f} s')
-    return results
+    return {('semi-conv' if semi else 'conv'): dict(ari=r[1], purity=r[2])
+            for semi, r in results.items()}
 
 
 if __name__ == '__main__':
