@@ -26,3 +26,20 @@ def test_demo_and_embedding_pictures(tmp_path, tiny_trained, tiny_worms):
                cwd=REPO)
     assert osp.getsize(pic) > 10_000
     assert 'kernel0' in log and osp.isfile(pic.replace('.png', '_kernel0.png'))
+
+
+@pytest.mark.slow
+def test_benchmark_prints_both_models_and_their_ratio(tmp_path, tiny_worms):
+    root = tiny_worms[0] + '/'
+    out = _run([sys.executable, osp.join(REPO, 'tools', 'analysis_tools', 'benchmark.py'),
+                osp.join(REPO, 'configs', 'semiconv_worms_cpu.py'), '--baseline',
+                osp.join(REPO, 'configs', 'mask-rcnn_worms_cpu.py'), '--max-iter', '1',
+                '--warmup', '0', '--cfg-options', f'train_dataloader.dataset.data_root={root}',
+                f'test_dataloader.dataset.data_root={root}', 'train_dataloader.num_workers=0',
+                'test_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
+                'test_dataloader.persistent_workers=False'], cwd=REPO)
+    rows = [line for line in out.splitlines() if line.startswith('| ')]
+    assert [r.split('|')[1].strip() for r in rows[1:]] == [
+        'semi-conv', 'Mask R-CNN', 'ratio semi-conv / Mask R-CNN']
+    params = [float(r.split('|')[2]) for r in rows[1:3]]
+    assert params[0] > params[1]  # the branch adds the embedding neck

@@ -6,12 +6,15 @@
 
 The two models get the same batches from the config's dataloaders, and their timed iterations
 alternate (A, B, A, B, ...) so that both see the same machine load. Reported per model:
-parameters, inference latency (ms/img, fps) in ``predict`` mode, one training step
+parameters, FLOPs of one image in ``tensor`` mode (mmengine's counter; the RoI part runs on
+the first 100 proposals, as mmdet's get_flops.py), inference latency (ms/img, fps) in
+``predict`` mode, one training step
 (forward + backward of ``loss`` mode, ms/iter), and on CUDA the peak memory; then the ratio.
 Flags follow mmdet's tools/analysis_tools/benchmark.py where they apply.
 """
 import argparse
 import time
+from functools import partial
 from typing import Callable, Dict, List
 
 import torch
@@ -59,6 +62,23 @@ def batches(dataloader_cfg, n: int) -> List[dict]:
             if len(out) == n:
                 break
     return out
+
+
+def flops(model, batch) -> float:
+    """FLOPs of one image in ``tensor`` mode (mmengine's counter, as mmdet's get_flops.py)."""
+    from mmengine.analysis import get_model_complexity_info
+    model.eval()
+    data = model.data_preprocessor(
+        dict(inputs=batch['inputs'][:1], data_samples=batch['data_samples'][:1]), False)
+    forward = model.forward
+    model.forward = partial(forward, data_samples=data['data_samples'], mode='tensor')
+    try:
+        with torch.no_grad():
+            out = get_model_complexity_info(model, None, inputs=data['inputs'],
+                                            show_table=False, show_arch=False)
+    finally:
+        model.forward = forward
+    return float(out['flops'])
 
 
 def sync(device: str) -> None:
@@ -115,6 +135,7 @@ def main():
             results[name][mode] = sum(times[name]) / len(times[name]) * 1e3
     for name, model in models.items():
         results[name]['params'] = sum(p.numel() for p in model.parameters()) / 1e6
+        results[name]['gflops'] = flops(model, test_batches[0]) / 1e9
         if args.device.startswith('cuda'):
             torch.cuda.reset_peak_memory_stats()
             train_step(model, train_batches[0])()
@@ -124,15 +145,16 @@ def main():
           f'{torch.get_num_threads()} threads; {args.max_iter} timed batches of '
           f'{len(test_batches[0]["inputs"])} (test) / {len(train_batches[0]["inputs"])} (train)'
           ' images after ' f'{args.warmup} warm-up')
-    cols = ['params (M)', 'inference (ms/img)', 'fps', 'train step (ms/img)']
+    cols = ['params (M)', 'GFLOPs (tensor mode)', 'inference (ms/img)', 'fps',
+            'train step (ms/img)']
     if args.device.startswith('cuda'):
         cols.append('peak train mem (GB)')
     print('| model | ' + ' | '.join(cols) + ' |')
     print('|---' * (len(cols) + 1) + '|')
 
     def row(r):
-        vals = [f'{r["params"]:.3f}', f'{r["predict"]:.1f}', f'{1e3 / r["predict"]:.1f}',
-                f'{r["train"]:.1f}']
+        vals = [f'{r["params"]:.3f}', f'{r["gflops"]:.2f}', f'{r["predict"]:.1f}',
+                f'{1e3 / r["predict"]:.1f}', f'{r["train"]:.1f}']
         if 'mem' in r:
             vals.append(f'{r["mem"]:.2f}')
         return vals
@@ -140,7 +162,8 @@ def main():
     for name in names:
         print(f'| {name} | ' + ' | '.join(row(results[name])) + ' |')
     a, b = results['semi-conv'], results['Mask R-CNN']
-    ratio = [f'{a["params"] / b["params"]:.3f}', f'{a["predict"] / b["predict"]:.3f}',
+    ratio = [f'{a["params"] / b["params"]:.3f}', f'{a["gflops"] / b["gflops"]:.3f}',
+             f'{a["predict"] / b["predict"]:.3f}',
              f'{b["predict"] / a["predict"]:.3f}', f'{a["train"] / b["train"]:.3f}']
     if 'mem' in a:
         ratio.append(f'{a["mem"] / b["mem"]:.3f}')

@@ -1,0 +1,19 @@
+"""The Fig. 3 script in a reduced mode: semi-conv separates identical dots, conv cannot."""
+import os.path as osp
+import sys
+
+import pytest
+
+from conftest import REPO
+
+sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
+import fig3_dot_grid  # noqa: E402
+
+
+@pytest.mark.slow
+def test_semiconv_beats_conv_on_the_dot_grid(tmp_path):
+    out = str(tmp_path / 'fig3.png')
+    res = fig3_dot_grid.main(['--iters', '80', '--size', '96', '--grid', '3', '--out', out])
+    assert osp.getsize(out) > 5_000
+    assert res['semi-conv']['ari'] > res['conv']['ari'] + 0.5
+    assert res['semi-conv']['ari'] > 0.9 and res['conv']['ari'] < 0.3
