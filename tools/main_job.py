@@ -81,8 +81,9 @@ def main():
         cfg.param_scheduler[-1].end = args.max_iters
         cfg.param_scheduler[-1].milestones = [int(args.max_iters * 0.8)]
         cfg.default_hooks.checkpoint.interval = args.max_iters
-    # evaluate once, after training, through runner.test()
-    cfg.train_cfg.val_interval = cfg.train_cfg.max_iters + 1
+    # evaluate once, after training, through runner.test(): mmengine's IterBasedTrainLoop
+    # validates at the last iteration whatever val_interval says, unless val_begin is past it
+    cfg.train_cfg.val_begin = cfg.train_cfg.max_iters + 1
     cfg.resume = True  # continues an interrupted run; a finished one is not retrained
 
     data_root = cfg.train_dataloader.dataset.data_root

@@ -39,7 +39,9 @@ def train(config, work_dir, iters, seed, data_root, load_from=None):
     ckpt = osp.join(work_dir, f'iter_{iters}.pth')
     if osp.isfile(ckpt):
         return ckpt
-    opts = [f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters + 1}',
+    # val_begin past the end: no validation inside training (evaluate() does it on this
+    # seed's split; mmengine would otherwise validate on the config's default data at the end)
+    opts = [f'train_cfg.max_iters={iters}', f'train_cfg.val_begin={iters + 1}',
             f'default_hooks.checkpoint.interval={iters}', f'randomness.seed={seed}',
             f'train_dataloader.dataset.data_root={data_root}/']
     # the step decay keeps its place in the schedule: at 80% (stage 1) or 50% (stage 2)
