@@ -1,5 +1,3 @@
-import copy
-
 import torch
 from mmengine.config import ConfigDict
 
