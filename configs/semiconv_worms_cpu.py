@@ -90,3 +90,5 @@ default_hooks = dict(
     checkpoint=dict(by_epoch=False, interval=max_iters))
 log_processor = dict(by_epoch=False)
 auto_scale_lr = dict(base_batch_size=4)
+# one fixed seed: a 300-iteration CPU run otherwise varies by ~0.05 AP between runs
+randomness = dict(seed=0)
