@@ -77,7 +77,6 @@ def main():
         'work_dirs', osp.splitext(osp.basename(args.config))[0])
     if args.max_iters:
         cfg.train_cfg.max_iters = args.max_iters
-        cfg.train_cfg.val_interval = args.max_iters
         cfg.param_scheduler[-1].end = args.max_iters
         cfg.param_scheduler[-1].milestones = [int(args.max_iters * 0.8)]
         cfg.default_hooks.checkpoint.interval = args.max_iters

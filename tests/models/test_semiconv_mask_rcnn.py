@@ -11,17 +11,22 @@ from mmdet.testing import demo_mm_inputs
 CONFIG = osp.join(osp.dirname(__file__), '..', '..', 'configs', 'semiconv_worms_cpu.py')
 
 
+def _one_class_batch(model, num_items):
+    """Two preprocessed demo images with masks; every label is class 0 (our one class)."""
+    # demo_mm_inputs needs num_classes >= 2 to draw labels
+    packed = demo_mm_inputs(batch_size=2, image_shapes=[(3, 128, 160), (3, 96, 128)],
+                            num_items=list(num_items), num_classes=2, with_mask=True)
+    for sample in packed['data_samples']:
+        sample.gt_instances.labels.zero_()
+    return model.data_preprocessor(packed, True)
+
+
 def _model_and_batch(num_items=(4, 0)):
     torch.manual_seed(0)
     cfg = Config.fromfile(CONFIG)
     model = MODELS.build(cfg.model)
     model.init_weights()
-    # demo_mm_inputs needs num_classes >= 2 to draw labels; our config has one class
-    packed = demo_mm_inputs(batch_size=2, image_shapes=[(3, 128, 160), (3, 96, 128)],
-                            num_items=list(num_items), num_classes=2, with_mask=True)
-    for sample in packed['data_samples']:
-        sample.gt_instances.labels.zero_()
-    return model, model.data_preprocessor(packed, True)
+    return model, _one_class_batch(model, num_items)
 
 
 def test_loss_mode_with_an_image_without_instances():
@@ -90,11 +95,7 @@ def test_without_the_branch_it_is_mmdets_mask_rcnn():
     plain = MODELS.build(plain_cfg)
     plain.load_state_dict(ours.state_dict(), strict=True)  # the very same keys
 
-    packed = demo_mm_inputs(batch_size=2, image_shapes=[(3, 128, 160), (3, 96, 128)],
-                            num_items=[4, 2], num_classes=2, with_mask=True)
-    for sample in packed['data_samples']:
-        sample.gt_instances.labels.zero_()
-    batch = ours.data_preprocessor(packed, True)
+    batch = _one_class_batch(ours, (4, 2))
     losses = {}
     for name, model in (('ours', ours), ('plain', plain)):
         torch.manual_seed(1)  # the RoI sampler draws the same RoIs
