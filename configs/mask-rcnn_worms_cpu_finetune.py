@@ -1,6 +1,16 @@
-# The fair baseline of the staged benchmark: the stage-1 Mask R-CNN fine-tuned for the same
-# extra schedule as semiconv_worms_cpu_finetune.py, without the semi-conv branch.
-_base_ = './semiconv_worms_cpu_finetune.py'
+# The fair baseline of the staged benchmark: a stage-1 Mask R-CNN (mask-rcnn_worms_cpu.py)
+# fine-tuned for the same schedule as semiconv_worms_cpu_finetune.py, without the branch.
+#
+#   python tools/train.py configs/mask-rcnn_worms_cpu_finetune.py \
+#       --cfg-options load_from=work_dirs/mask-rcnn_worms_cpu/iter_300.pth
+_base_ = [
+    './_base_/models/mask-rcnn_r18_fpn_cpu.py', './_base_/datasets/synthetic_worms.py',
+    './_base_/schedules/schedule_cpu_finetune_300it.py', 'mmdet::_base_/default_runtime.py'
+]
 
-model = dict(roi_head=dict(embedding_neck=None, mask_head=dict(kernel=None)))
-custom_hooks = []
+load_from = None  # the stage-1 checkpoint: required, set it on the command line
+default_hooks = dict(
+    logger=dict(interval=25),
+    checkpoint=dict(by_epoch=False, interval={{_base_.max_iters}}))
+log_processor = dict(by_epoch=False)
+randomness = dict(seed=0)

@@ -9,20 +9,16 @@ validation split (a generator seed not used for training), prints them as a tabl
 colours. Re-running resumes an interrupted training and skips a finished one.
 """
 import argparse
-import os
 import os.path as osp
 import time
 
-import numpy as np
-import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
 import mmdet_semiconv  # noqa: F401
 from mmdet_semiconv.datasets import WormDataset
-from mmdet_semiconv.visualization import draw_result, image_embeddings
-
-METRICS = ('mAP', 'mAP_50', 'mAP_75', 'mAP_s', 'mAP_m', 'mAP_l')
+from mmdet_semiconv.experiments.tables import coco_table
+from mmdet_semiconv.visualization import draw_predictions
 
 
 def parse_args():
@@ -32,41 +28,6 @@ def parse_args():
     parser.add_argument('--max-iters', type=int, help='override the schedule length')
     parser.add_argument('--num-vis', type=int, default=4, help='pictures to draw')
     return parser.parse_args()
-
-
-def metrics_table(metrics: dict) -> str:
-    head = '| task | ' + ' | '.join(m.replace('mAP', 'AP') for m in METRICS) + ' |'
-    rows = [head, '|' + '---|' * (len(METRICS) + 1)]
-    for task in ('bbox', 'segm'):
-        vals = [metrics.get(f'coco/{task}_{m}', float('nan')) for m in METRICS]
-        rows.append(f'| {task} | ' + ' | '.join(f'{v:.3f}' for v in vals) + ' |')
-    return '\n'.join(rows)
-
-
-@torch.no_grad()
-def draw(runner: Runner, out_dir: str, num: int) -> list:
-    model = runner.model
-    model.eval()
-    neck = model.roi_head.embedding_neck
-    os.makedirs(out_dir, exist_ok=True)
-    paths = []
-    for batch in runner.test_dataloader:
-        data = model.data_preprocessor(batch, False)
-        results = model(**data, mode='predict')
-        phi, psi = image_embeddings(model, data['inputs'], data['data_samples'])
-        for i, res in enumerate(results):
-            if len(paths) >= num:
-                return paths
-            img = batch['inputs'][i].permute(1, 2, 0).numpy()[..., ::-1]  # BGR -> RGB
-            h, w = res.ori_shape
-            keep = res.pred_instances.scores > 0.5
-            masks = res.pred_instances.masks[keep].numpy()
-            path = osp.join(out_dir, f'{osp.splitext(osp.basename(res.img_path))[0]}.png')
-            draw_result(path, np.ascontiguousarray(img[:h, :w]), masks, phi[i].numpy(),
-                        psi[i].numpy(), neck.strides[0], neck.coord_scale,
-                        title=f'{osp.basename(res.img_path)}: {len(masks)} masks (score > 0.5)')
-            paths.append(path)
-    return paths
 
 
 def main():
@@ -92,8 +53,9 @@ def main():
     runner.train()
     metrics = runner.test()
     print('\nCOCO metrics on the validation split (synthetic worms, val seed):')
-    print(metrics_table(metrics))
-    paths = draw(runner, osp.join(cfg.work_dir, 'vis'), args.num_vis)
+    print(coco_table(metrics))
+    paths = draw_predictions(runner.model, runner.test_dataloader,
+                             osp.join(cfg.work_dir, 'vis'), args.num_vis)
     print('\npictures:\n  ' + '\n  '.join(paths))
     print(f'\nmain job finished in {time.time() - start:.0f} s')
 

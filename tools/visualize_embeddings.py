@@ -37,14 +37,14 @@ def main():
     batch = model.data_preprocessor(
         dict(inputs=[data['inputs']], data_samples=[data['data_samples']]), False)
     result = model(**batch, mode='predict')[0]
-    phi, psi = image_embeddings(model, batch['inputs'], batch['data_samples'])
-    neck = model.roi_head.embedding_neck
+    phi, psi = image_embeddings(model, batch['inputs'])
+    branch = model.roi_head.semiconv_branch
     img = data['inputs'].permute(1, 2, 0).numpy()[..., ::-1]
     h, w = img.shape[:2]
     keep = result.pred_instances.scores > args.score_thr
     masks = result.pred_instances.masks[keep].cpu().numpy()
     draw_result(args.out, np.ascontiguousarray(img), masks, phi[0].cpu().numpy(),
-                psi[0].cpu().numpy(), neck.strides[0], neck.coord_scale)
+                psi[0].cpu().numpy(), branch.strides[0], branch.coord_scale)
     print(f'wrote {args.out}')
 
     inst = result.pred_instances
@@ -52,9 +52,9 @@ def main():
         # boxes back in the network's input frame, where Psi lives
         scale = inst.bboxes.new_tensor(batch['data_samples'][0].scale_factor).repeat(2)
         box = inst.bboxes[args.det:args.det + 1] * scale
-        head = model.roi_head
         x = model.extract_feat(batch['inputs'])
-        out = head._mask_forward(x, bbox2roi([box]), labels=inst.labels[args.det:args.det + 1])
+        out = model.roi_head.mask_forward_on_rois(x, bbox2roi([box]),
+                                                  labels=inst.labels[args.det:args.det + 1])
         kernel_out = args.out.replace('.png', f'_kernel{args.det}.png')
         draw_kernel(kernel_out, np.ascontiguousarray(img[:h, :w]), box[0].cpu().numpy(),
                     out['log_k'][0].exp().cpu().numpy(),

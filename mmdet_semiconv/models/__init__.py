@@ -1,9 +1,11 @@
 from .kernels import SteeredBilateralKernel
 from .losses import LogSpaceBCELoss, SemiConvEmbeddingLoss
 from .necks import SemiConvEmbeddingNeck
-from .roi_heads import SemiConvMaskHead, SemiConvRoIHead
+from .roi_heads import SemiConvCascadeRoIHead, SemiConvMaskHead, SemiConvRoIHead
+from .semiconv_embedding_branch import SemiConvEmbeddingBranch
 
 __all__ = [
-    'SemiConvEmbeddingNeck', 'SteeredBilateralKernel', 'SemiConvEmbeddingLoss',
-    'LogSpaceBCELoss', 'SemiConvMaskHead', 'SemiConvRoIHead'
+    'SemiConvEmbeddingNeck', 'SemiConvEmbeddingBranch', 'SteeredBilateralKernel',
+    'SemiConvEmbeddingLoss', 'LogSpaceBCELoss', 'SemiConvMaskHead', 'SemiConvRoIHead',
+    'SemiConvCascadeRoIHead'
 ]

@@ -1,3 +1,3 @@
-from .embedding import draw_kernel, draw_result, image_embeddings
+from .embedding import draw_kernel, draw_predictions, draw_result, image_embeddings
 
-__all__ = ['draw_kernel', 'draw_result', 'image_embeddings']
+__all__ = ['draw_kernel', 'draw_predictions', 'draw_result', 'image_embeddings']

@@ -1,6 +1,8 @@
 """Pictures of what the model learned: masks over the input, Phi as arrows (Fig. 2), Psi as
 colours (Fig. 5)."""
-from typing import Optional, Sequence
+import os
+import os.path as osp
+from typing import List, Optional, Tuple
 
 import matplotlib
 
@@ -10,21 +12,53 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch import Tensor  # noqa: E402
 
+from ..models.utils import sample_on_cells  # noqa: E402
+
 
 @torch.no_grad()
-def image_embeddings(model, inputs: Tensor, data_samples: Sequence, level: int = 0):
+def image_embeddings(model, inputs: Tensor, level: int = 0) -> Tuple[Tensor, Tensor]:
     """Phi and Psi of a preprocessed batch on one FPN level.
 
     Args:
-        model: a detector whose ``roi_head`` is a :class:`SemiConvRoIHead`.
+        model: a detector whose ``roi_head`` has a :class:`SemiConvEmbeddingBranch`.
         inputs (Tensor): (N, 3, H, W) preprocessed images.
 
     Returns:
         tuple[Tensor, Tensor]: Phi and Psi, each (N, D, H_l, W_l) float32, in embedding units.
     """
-    neck = model.roi_head.embedding_neck
-    phi = neck(model.extract_feat(inputs))[level]
-    return phi.float(), neck.psi(phi, level)
+    branch = model.roi_head.semiconv_branch
+    phi = branch(model.extract_feat(inputs))[level]
+    return phi.float(), branch.level_psi(phi, level)
+
+
+@torch.no_grad()
+def draw_predictions(model, dataloader, out_dir: str, num: int) -> List[str]:
+    """:func:`draw_result` of the first ``num`` images of a test dataloader; returns the paths.
+
+    Masks are drawn for detections scored above 0.5; Phi and Psi of P2 in the input frame.
+    """
+    model.eval()
+    branch = model.roi_head.semiconv_branch
+    os.makedirs(out_dir, exist_ok=True)
+    paths: List[str] = []
+    for batch in dataloader:
+        data = model.data_preprocessor(batch, False)
+        results = model(**data, mode='predict')
+        phi, psi = image_embeddings(model, data['inputs'])
+        for i, res in enumerate(results):
+            if len(paths) >= num:
+                return paths
+            img = batch['inputs'][i].permute(1, 2, 0).numpy()[..., ::-1]  # BGR -> RGB
+            h, w = res.ori_shape
+            keep = res.pred_instances.scores > 0.5
+            masks = res.pred_instances.masks[keep].cpu().numpy()
+            name = osp.basename(res.img_path)
+            path = osp.join(out_dir, f'{osp.splitext(name)[0]}.png')
+            draw_result(path, np.ascontiguousarray(img[:h, :w]), masks, phi[i].cpu().numpy(),
+                        psi[i].cpu().numpy(), branch.strides[0], branch.coord_scale,
+                        title=f'{name}: {len(masks)} masks (score > 0.5)')
+            paths.append(path)
+    return paths
 
 
 def _pca_rgb(psi: np.ndarray, fg: np.ndarray) -> np.ndarray:
@@ -64,9 +98,7 @@ def draw_result(path: str, img: np.ndarray, masks: np.ndarray, phi: np.ndarray,
     axes[0].set_title(f'{len(masks)} predicted masks')
 
     hl, wl = phi.shape[1:]
-    gray = img.mean(2) > 127
-    fg = gray[stride // 2::stride, stride // 2::stride][:hl, :wl]
-    fg = np.pad(fg, ((0, hl - fg.shape[0]), (0, wl - fg.shape[1])))
+    fg = sample_on_cells(torch.from_numpy(img.mean(2) > 127), stride, (hl, wl)).numpy()
     axes[1].imshow(img, alpha=0.35)
     ys, xs = np.mgrid[:hl, :wl]
     sel = fg & (ys % arrow_step == 0) & (xs % arrow_step == 0)

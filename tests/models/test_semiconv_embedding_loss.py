@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from mmdet_semiconv.models import SemiConvEmbeddingLoss
@@ -44,20 +45,34 @@ def test_matches_a_per_instance_loop():
     assert torch.allclose(loss, _reference(psi, masks), atol=1e-4)
 
 
-def test_batch_levels_and_empty_image():
-    loss_fn = SemiConvEmbeddingLoss(levels=(0, 1), loss_weight=2.0)
-    psis = [torch.randn(2, 8, 8, 8, requires_grad=True),
-            torch.randn(2, 8, 4, 4, requires_grad=True)]
-    masks = [[torch.rand(3, 8, 8) > 0.5, torch.zeros(0, 8, 8, dtype=torch.bool)],
-             [torch.rand(3, 4, 4) > 0.5, torch.zeros(0, 4, 4, dtype=torch.bool)]]
-    expected = sum(_reference(psis[lvl][0].detach(), masks[lvl][0]) / 3 for lvl in (0, 1)) / 2
-    loss = loss_fn(psis, masks)
-    assert torch.allclose(loss, 2.0 * expected, atol=1e-4)
+@pytest.mark.parametrize('normalize', ['instance', 'image'])
+def test_batch_levels_normalisation_and_empty_image(normalize):
+    """Two levels, a batch of 3 images (3, 0 and 2 instances), both normalisations."""
+    g = torch.Generator().manual_seed(1)
+    loss_fn = SemiConvEmbeddingLoss(levels=(0, 1), normalize=normalize, loss_weight=2.0)
+    psis = [torch.randn(3, 8, 8, 8, generator=g), torch.randn(3, 8, 4, 4, generator=g)]
+    img_ids = torch.tensor([0, 0, 0, 2, 2])
+    masks = [torch.rand(5, 8, 8, generator=g) > 0.5, torch.rand(5, 4, 4, generator=g) > 0.5]
+    per_level = []
+    for psi, lvl_masks in zip(psis, masks):
+        total = sum(_reference(psi[i], lvl_masks[img_ids == i]) for i in (0, 2))
+        # the paper's per-image sum, averaged over the 3 images; or per instance
+        per_level.append(total / (3 if normalize == 'image' else 5))
+    assert torch.allclose(loss_fn.level_losses(psis, masks, img_ids),
+                          torch.stack(per_level), atol=1e-4)
+    assert torch.allclose(loss_fn(psis, masks, img_ids), 2.0 * torch.stack(per_level).mean(),
+                          atol=1e-4)
 
 
 def test_no_instance_gives_zero_with_a_gradient_path():
     psi = torch.randn(1, 8, 4, 4, requires_grad=True)
-    loss = SemiConvEmbeddingLoss(levels=(0, ))([psi], [[torch.zeros(0, 4, 4, dtype=torch.bool)]])
+    loss = SemiConvEmbeddingLoss(levels=(0, ))([psi], [torch.zeros(0, 4, 4, dtype=torch.bool)],
+                                               torch.zeros(0, dtype=torch.long))
     assert loss.item() == 0.
     loss.backward()
     assert psi.grad is not None and torch.isfinite(psi.grad).all()
+
+
+def test_bad_normalize_is_refused():
+    with pytest.raises(ValueError, match='normalize'):
+        SemiConvEmbeddingLoss(normalize='batch')

@@ -11,15 +11,6 @@ def test_shapes_per_level():
     assert [p.shape for p in phis] == [(2, 8, f.size(2), f.size(3)) for f in feats]
 
 
-def test_psi_adds_u_hat_of_the_cell_centre():
-    neck = SemiConvEmbeddingNeck(in_channels=4, embed_dims=4, strides=(4, 8), coord_scale=64.)
-    phi = torch.zeros(1, 4, 5, 6)
-    psi = neck.psi(phi, level=1)  # stride 8
-    # cell (i=1, j=2) is centred at x = 2.5 * 8 = 20, y = 1.5 * 8 = 12 input pixels (eq. 6)
-    assert torch.allclose(psi[0, :, 1, 2], torch.tensor([20 / 64, 12 / 64, 0., 0.]))
-    assert psi.dtype == torch.float32
-
-
 def test_grad_scale_keeps_forward_and_scales_backward():
     x = torch.randn(3, 4, requires_grad=True)
     y = scale_grad(x, 0.1)

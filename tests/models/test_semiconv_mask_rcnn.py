@@ -32,12 +32,16 @@ def _model_and_batch(num_items=(4, 0)):
 def test_loss_mode_with_an_image_without_instances():
     model, batch = _model_and_batch()
     losses = model(**batch, mode='loss')
-    for key in ('loss_mask', 'loss_kernel', 'loss_embedding', 'loss_cls', 'loss_rpn_cls'):
+    for key in ('loss_mask', 'loss_kernel', 'loss_embedding', 'loss_cls', 'loss_rpn_cls',
+                'sigma_px', 'eq5_p2', 'eq5_p5'):
         assert key in losses
-    total, _ = model.parse_losses(losses)
+    total, log_vars = model.parse_losses(losses)
     assert torch.isfinite(total)
+    # diagnostics are logged, not optimised
+    parts = sum(float(v) for k, v in log_vars.items() if k.startswith('loss_'))
+    assert float(total) == pytest.approx(parts, rel=1e-5) and 'sigma_px' in log_vars
     total.backward()
-    neck = model.roi_head.embedding_neck
+    neck = model.roi_head.semiconv_branch.embedding_neck
     assert neck.subnet[0].weight.grad.abs().sum() > 0
     assert model.roi_head.mask_head.kernel.log_sigma.grad is not None
 
@@ -78,31 +82,13 @@ def test_overfit_one_batch_every_loss_goes_down():
         assert after < before, f'{key} did not go down: {before:.4f} -> {after:.4f}'
 
 
-def test_without_the_branch_it_is_mmdets_mask_rcnn():
-    """The baseline config (no embedding neck, no kernel) == StandardRoIHead + FCNMaskHead."""
-    cfg = Config.fromfile(osp.join(osp.dirname(CONFIG), 'mask-rcnn_worms_cpu.py'))
-    torch.manual_seed(0)
-    ours = MODELS.build(cfg.model)
-    ours.init_weights()
-    plain_cfg = cfg.model.copy()
-    head = plain_cfg.roi_head
-    head.type = 'StandardRoIHead'
-    for key in ('embedding_neck', 'loss_embedding', 'embedding_roi_layer'):
-        head.pop(key, None)
-    head.mask_head.type = 'FCNMaskHead'
-    for key in ('kernel', 'loss_kernel', 'use_kernel'):
-        head.mask_head.pop(key, None)
-    plain = MODELS.build(plain_cfg)
-    plain.load_state_dict(ours.state_dict(), strict=True)  # the very same keys
-
-    batch = _one_class_batch(ours, (4, 2))
+def _same_losses_and_predictions(ours, plain, batch, loss_keys=None):
     losses = {}
     for name, model in (('ours', ours), ('plain', plain)):
         torch.manual_seed(1)  # the RoI sampler draws the same RoIs
         losses[name] = model(**batch, mode='loss')
-    assert losses['ours'].keys() == losses['plain'].keys()
-    for key, value in losses['plain'].items():
-        torch.testing.assert_close(losses['ours'][key], value, rtol=0, atol=0)
+    for key in loss_keys or losses['plain']:
+        torch.testing.assert_close(losses['ours'][key], losses['plain'][key], rtol=0, atol=0)
     ours.eval()
     plain.eval()
     with torch.no_grad():
@@ -111,3 +97,33 @@ def test_without_the_branch_it_is_mmdets_mask_rcnn():
     for ra, rb in zip(a, b):
         assert torch.equal(ra.pred_instances.masks, rb.pred_instances.masks)
         assert torch.equal(ra.pred_instances.scores, rb.pred_instances.scores)
+    return losses
+
+
+def test_without_the_branch_it_is_mmdets_mask_rcnn():
+    """semiconv_branch=None: SemiConvRoIHead + FCNMaskHead == StandardRoIHead + FCNMaskHead."""
+    baseline = Config.fromfile(osp.join(osp.dirname(CONFIG), 'mask-rcnn_worms_cpu.py'))
+    assert baseline.model.roi_head.type == 'StandardRoIHead'
+    torch.manual_seed(0)
+    plain = MODELS.build(baseline.model)
+    plain.init_weights()
+    cfg = baseline.model.copy()
+    cfg.roi_head.update(type='SemiConvRoIHead', semiconv_branch=None)
+    ours = MODELS.build(cfg)
+    ours.load_state_dict(plain.state_dict(), strict=True)  # the very same keys
+    losses = _same_losses_and_predictions(ours, plain, _one_class_batch(ours, (4, 2)))
+    assert losses['ours'].keys() == losses['plain'].keys()
+
+
+def test_with_lambda_zero_the_masks_are_mask_rcnns():
+    """Branch on, log K weighted by 0 (the start of the stage-2 ramp): s_hat = s exactly."""
+    baseline = Config.fromfile(osp.join(osp.dirname(CONFIG), 'mask-rcnn_worms_cpu.py'))
+    torch.manual_seed(0)
+    plain = MODELS.build(baseline.model)
+    plain.init_weights()
+    ours, batch = _model_and_batch((4, 2))
+    ours.roi_head.mask_head.kernel_weight = 0.
+    missing, unexpected = ours.load_state_dict(plain.state_dict(), strict=False)
+    assert not unexpected and all('semiconv_branch' in k or 'kernel' in k for k in missing)
+    losses = _same_losses_and_predictions(ours, plain, batch, loss_keys=['loss_mask'])
+    assert {'loss_kernel', 'loss_embedding'} <= set(losses['ours'])  # Phi and K still learn

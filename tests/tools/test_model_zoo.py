@@ -32,6 +32,8 @@ def test_metafile_is_what_mim_reads():
         meta = yaml.safe_load(f)
     for model in meta['Models']:
         assert osp.isfile(osp.join(REPO, model['Config'])), model['Config']
+        # mmdet's convention: a model is named after its config file
+        assert model['Name'] == osp.splitext(osp.basename(model['Config']))[0]
         assert 'Results' in model or model['Metadata'].get('Train commands'), model['Name']
     # the package exposes them where mim looks (setup.py links or copies them)
     import mmdet_semiconv
@@ -46,7 +48,7 @@ def test_mim_finds_our_model_index():
     out = subprocess.run([mim, 'search', 'mmdet_semiconv', '--field', 'model', 'config'],
                          capture_output=True, text=True, timeout=300, cwd='/')
     assert out.returncode == 0, out.stdout + out.stderr
-    for name in ('semiconv_worms_cpu', 'semiconv_r101_fpn_voc', 'mask-rcnn_r101_fpn_celegans'):
+    for name in ('semiconv_worms_cpu', 'semiconv_voc', 'mask-rcnn_r101_fpn_celegans'):
         assert name in out.stdout
 
 

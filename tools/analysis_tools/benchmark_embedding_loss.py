@@ -5,7 +5,7 @@
 Same image size, same covered pixels, 5 vs 50 vs 500 instances per image (the image is cut into
 vertical stripes, one instance each, plus an overlapping copy of the first stripe so that a
 pixel belongs to two instances). Prints forward+backward time per call and the ratio to 5
-instances, for the loss on (instance, pixel) pairs (embedding_loss_pairs: should stay near 1;
+instances, for the loss on (instance, pixel) pairs (instance_spreads: should stay near 1;
 a dense instances x pixels distance matrix would grow ~100x), and for the same loss called on
 dense (K, H, W) masks (embedding_loss_single), whose nonzero() scan of the masks is itself
 O(K H W).
@@ -15,7 +15,7 @@ import time
 
 import torch
 
-from mmdet_semiconv.models.losses import embedding_loss_pairs, embedding_loss_single
+from mmdet_semiconv.models.losses import embedding_loss_single, instance_spreads
 
 
 def stripes(num: int, h: int, w: int) -> torch.Tensor:
@@ -53,7 +53,9 @@ def main():
         masks = stripes(num, args.size, args.size)
         inst, pix = masks.flatten(1).nonzero(as_tuple=True)
         k = masks.size(0)
-        t_pairs = time_call(lambda: embedding_loss_pairs(psi, inst, pix, k), args.repeat)
+        rows = psi.flatten(1).t()
+        t_pairs = time_call(lambda: (instance_spreads(rows, inst, pix, k)[0].sum(), ),
+                            args.repeat)
         t_dense = time_call(lambda: embedding_loss_single(psi, masks), args.repeat)
         base = base or (t_pairs, t_dense)
         print(f'| {num} | {t_pairs * 1e3:.2f} | {t_pairs / base[0]:.2f} | '

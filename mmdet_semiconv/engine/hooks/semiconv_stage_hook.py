@@ -1,53 +1,69 @@
 """SemiConvStageHook: what changes during the stage-2 fine-tuning of section 4.3."""
-from typing import Optional, Sequence
+from typing import List, Tuple
 
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.runner.checkpoint import _load_checkpoint
 
 from mmdet.registry import HOOKS
-
-#: Parameters that a stage-1 (plain Mask R-CNN) checkpoint cannot have.
-NEW_BRANCH = ('roi_head.embedding_neck.', 'roi_head.mask_head.kernel.')
+from ...models import SemiConvEmbeddingBranch, SemiConvMaskHead, SteeredBilateralKernel
 
 
 class Stage1CheckpointError(RuntimeError):
     """The stage-1 checkpoint did not provide every weight outside the new branch."""
 
 
+def linear_ramp(it: int, start: int, length: int) -> float:
+    """0 before ``start``, then rising linearly to 1 over ``length`` iterations."""
+    if it < start:
+        return 0.
+    if length <= 0:
+        return 1.
+    return min(1., (it - start + 1) / length)
+
+
 @HOOKS.register_module()
 class SemiConvStageHook(Hook):
     """Owns the schedule of the semi-convolutional branch during fine-tuning.
 
-    * ``before_train``: with ``load_from`` (and not resuming), refuses a stage-1 checkpoint
-      whose keys do not cover every parameter outside the new branch (the embedding neck and
-      the kernel), listing them: a stage 2 that silently starts from random weights would
-      waste a GPU-day.
-    * ``before_train_iter``: the kernel path joins at ``kernel_start_iter`` (before it, the
-      mask head is exactly Mask R-CNN's), and the weights of the embedding and kernel losses
-      rise linearly from 0 to their configured values over ``warmup_iters`` after it.
+    * ``before_train``: refuses a model without the branch, and, with ``load_from`` (and not
+      resuming), a stage-1 checkpoint whose keys do not cover every parameter outside the new
+      branch (the :class:`SemiConvEmbeddingBranch` and the kernels), listing them: a stage 2
+      that silently starts from random weights would waste a GPU-day.
+    * ``before_train_iter``: lambda of ``s_hat = s + lambda log K`` is 0 before
+      ``kernel_start_iter`` (the masks are Mask R-CNN's while Phi learns) and then rises
+      linearly to its configured value over ``kernel_ramp_iters``; the weights of eq. (5) and
+      of the BCE on K rise linearly from iteration 0 over ``warmup_iters``, so Phi and sigma
+      learn from the start.
+    * ``after_train``: everything back to its configured value, for evaluation and saving.
 
     Nothing is frozen at construction: mmengine builds the optimizer before hooks run and
-    skips parameters that start with ``requires_grad=False``.
-
-    Under DistributedDataParallel with ``kernel_start_iter > 0``, sigma gets no gradient before
-    the kernel joins: set ``find_unused_parameters = True`` in the config. Every rank runs the
-    same schedule (it depends on ``runner.iter`` only), so the ranks stay in sync.
+    skips parameters that start with ``requires_grad=False``. The schedule depends on
+    ``runner.iter`` only, so DDP ranks stay in sync; every parameter gets a gradient at every
+    iteration (the BCE on K reaches the kernel and Phi even while lambda is 0).
 
     Args:
-        kernel_start_iter (int): iteration at which ``s_hat = s + log K`` is switched on.
-        warmup_iters (int): linear warm-up of the branch's loss weights after that.
-        new_branch (Sequence[str]): parameter-name prefixes a stage-1 checkpoint may lack.
+        kernel_start_iter (float): first iteration at which log K enters the logits.
+        kernel_ramp_iters (float): iterations over which lambda rises to its value.
+        warmup_iters (float): linear warm-up of the branch's loss weights from iteration 0.
+        by_epoch (bool): the three lengths are in epochs (of the train dataloader) instead of
+            iterations, so that a schedule keeps its place when ``--auto-scale-lr`` changes
+            the number of iterations per epoch.
     """
 
     priority = 'NORMAL'
 
-    def __init__(self, kernel_start_iter: int = 0, warmup_iters: int = 0,
-                 new_branch: Sequence[str] = NEW_BRANCH) -> None:
-        self.kernel_start_iter = kernel_start_iter
-        self.warmup_iters = warmup_iters
-        self.new_branch = tuple(new_branch)
-        self._base_weights: Optional[dict] = None
+    def __init__(self, kernel_start_iter: float = 0, kernel_ramp_iters: float = 0,
+                 warmup_iters: float = 0, by_epoch: bool = False) -> None:
+        self.lengths = dict(kernel_start_iter=kernel_start_iter,
+                            kernel_ramp_iters=kernel_ramp_iters, warmup_iters=warmup_iters)
+        self.by_epoch = by_epoch
+        self._set_lengths(1)
+        self._targets: List[Tuple[object, str, float, str]] = []
+
+    def _set_lengths(self, iters_per_unit: int) -> None:
+        for name, value in self.lengths.items():
+            setattr(self, name, int(round(value * iters_per_unit)))
 
     @staticmethod
     def _model(runner):
@@ -55,43 +71,51 @@ class SemiConvStageHook(Hook):
 
     def before_train(self, runner) -> None:
         model = self._model(runner)
-        head = model.roi_head
-        self._base_weights = dict(
-            embedding=head.loss_embedding.loss_weight,
-            kernel=head.mask_head.loss_kernel.loss_weight)
+        head = getattr(model, 'roi_head', None)
+        mask_heads = [m for m in model.modules() if isinstance(m, SemiConvMaskHead)]
+        if not getattr(head, 'with_semiconv', False) or not mask_heads:
+            raise TypeError(
+                'SemiConvStageHook schedules the semi-convolutional branch, but this model '
+                f'has none (roi_head: {type(head).__name__}, SemiConvMaskHeads: '
+                f'{len(mask_heads)}). Use it with a SemiConvRoIHead/SemiConvCascadeRoIHead '
+                'whose semiconv_branch is set and whose mask_head is a SemiConvMaskHead, '
+                'or remove it from custom_hooks (the Mask R-CNN baselines do not need it).')
+        # (object, attribute, configured value, which ramp): what each iteration sets
+        self._targets = [(head.semiconv_branch.loss_embedding, 'loss_weight',
+                          head.semiconv_branch.loss_embedding.loss_weight, 'warmup')]
+        for mh in mask_heads:
+            self._targets += [(mh.loss_kernel, 'loss_weight', mh.loss_kernel.loss_weight,
+                               'warmup'), (mh, 'kernel_weight', mh.kernel_weight, 'kernel')]
+        if self.by_epoch:
+            self._set_lengths(len(runner.train_dataloader))
         if runner._load_from and not runner._resume:
             self.check_stage1(runner._load_from, model)
 
     def check_stage1(self, filename: str, model) -> None:
+        new_branch = tuple(name + '.' for name, m in model.named_modules()
+                           if isinstance(m, (SemiConvEmbeddingBranch, SteeredBilateralKernel)))
         state = _load_checkpoint(filename, map_location='cpu')
         state = state.get('state_dict', state)
         missing = [k for k in model.state_dict()
-                   if k not in state and not k.startswith(self.new_branch)]
+                   if k not in state and not k.startswith(new_branch)]
         if missing:
             shown = ', '.join(missing[:20]) + (' ...' if len(missing) > 20 else '')
             raise Stage1CheckpointError(
                 f'load_from={filename} lacks {len(missing)} weight(s) outside the new '
-                f'semi-conv branch ({", ".join(self.new_branch)}): {shown}. Stage 2 must start '
+                f'semi-conv branch ({", ".join(new_branch)}): {shown}. Stage 2 must start '
                 'from a trained Mask R-CNN of the same architecture: train the stage-1 '
                 'baseline config and point load_from at its checkpoint.')
 
+    def factors(self, it: int) -> dict:
+        """The multipliers of the configured values at iteration ``it``."""
+        return dict(warmup=linear_ramp(it, 0, self.warmup_iters),
+                    kernel=linear_ramp(it, self.kernel_start_iter, self.kernel_ramp_iters))
+
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
-        head = self._model(runner).roi_head
-        it = runner.iter
-        on = it >= self.kernel_start_iter
-        head.mask_head.use_kernel = on
-        if not on:
-            ramp = 0.
-        elif self.warmup_iters > 0:
-            ramp = min(1., (it - self.kernel_start_iter + 1) / self.warmup_iters)
-        else:
-            ramp = 1.
-        head.loss_embedding.loss_weight = self._base_weights['embedding'] * ramp
-        head.mask_head.loss_kernel.loss_weight = self._base_weights['kernel'] * ramp
+        factors = self.factors(runner.iter)
+        for obj, attr, value, ramp in self._targets:
+            setattr(obj, attr, value * factors[ramp])
 
     def after_train(self, runner) -> None:
-        # evaluation and saved models always run the full semi-conv head
-        head = self._model(runner).roi_head
-        head.mask_head.use_kernel = True
-        head.loss_embedding.loss_weight = self._base_weights['embedding']
-        head.mask_head.loss_kernel.loss_weight = self._base_weights['kernel']
+        for obj, attr, value, _ in self._targets:
+            setattr(obj, attr, value)

@@ -1,8 +1,8 @@
 from .log_space_bce_loss import LogSpaceBCELoss, log_space_bce
-from .semiconv_embedding_loss import (SemiConvEmbeddingLoss, embedding_loss_pairs,
-                                      embedding_loss_single)
+from .semiconv_embedding_loss import (SemiConvEmbeddingLoss, embedding_loss_single,
+                                      instance_spreads)
 
 __all__ = [
-    'SemiConvEmbeddingLoss', 'embedding_loss_pairs', 'embedding_loss_single', 'LogSpaceBCELoss',
+    'SemiConvEmbeddingLoss', 'embedding_loss_single', 'instance_spreads', 'LogSpaceBCELoss',
     'log_space_bce'
 ]

@@ -1,4 +1,4 @@
-"""SemiConvEmbeddingNeck: the shallow embedding subnet of section 3.5."""
+"""SemiConvEmbeddingNeck: the shallow subnet of section 3.5 that predicts Phi."""
 from typing import Sequence, Tuple
 
 import torch
@@ -8,7 +8,6 @@ from torch import Tensor
 
 from mmdet.registry import MODELS
 from mmdet.utils import OptMultiConfig
-from ..utils.coordinates import level_coordinates
 
 
 class _ScaleGrad(torch.autograd.Function):
@@ -33,23 +32,21 @@ def scale_grad(x: Tensor, scale: float) -> Tensor:
 
 @MODELS.register_module()
 class SemiConvEmbeddingNeck(BaseModule):
-    """Predicts the displacement field Phi on every FPN level (section 3.5).
+    """The embedding subnet of section 3.5: predicts the displacement field Phi on FPN levels.
 
     One subnet shared by all levels: ``1x1 conv (feat_channels) -> ReLU -> 3x3 conv (D)``.
-    The semi-convolutional embedding is ``Psi_u = Phi_u + u_hat`` (eqs. 3 and 6), with ``u_hat``
-    in the unit described in :mod:`mmdet_semiconv.models.utils.coordinates`.
+    It outputs Phi only; :class:`SemiConvEmbeddingBranch` adds u_hat (``Psi = Phi + u_hat``,
+    eqs. 3 and 6) and owns everything else of the branch.
 
     The paper found the RPN "extremely sensitive" to changes of the FPN, so the gradient this
     subnet sends back into the FPN is multiplied by ``fpn_grad_scale`` (0.1 in the paper); the
     forward values are untouched.
 
     Args:
-        in_channels (int): FPN channels.
+        in_channels (int): FPN channels. Defaults to 256.
         feat_channels (int): channels of the hidden 1x1 conv. Defaults to 256.
         embed_dims (int): D, the embedding size (>= 2: the first two are x and y).
             Defaults to 8.
-        strides (Sequence[int]): stride of each FPN level in input pixels.
-        coord_scale (float): input pixels per embedding unit. Defaults to 64.
         fpn_grad_scale (float): gradient multiplier into the FPN. Defaults to 0.1.
     """
 
@@ -57,47 +54,25 @@ class SemiConvEmbeddingNeck(BaseModule):
                  in_channels: int = 256,
                  feat_channels: int = 256,
                  embed_dims: int = 8,
-                 strides: Sequence[int] = (4, 8, 16, 32, 64),
-                 coord_scale: float = 64.,
                  fpn_grad_scale: float = 0.1,
                  init_cfg: OptMultiConfig = dict(
                      type='Normal', layer='Conv2d', std=0.01)) -> None:
         super().__init__(init_cfg=init_cfg)
         if embed_dims < 2:
             raise ValueError(f'embed_dims must be >= 2 (x and y), got {embed_dims}')
-        if coord_scale <= 0:
-            raise ValueError(f'coord_scale must be > 0, got {coord_scale}')
         self.embed_dims = embed_dims
-        self.strides = tuple(strides)
-        self.coord_scale = float(coord_scale)
         self.fpn_grad_scale = float(fpn_grad_scale)
         self.subnet = nn.Sequential(
             nn.Conv2d(in_channels, feat_channels, 1), nn.ReLU(inplace=True),
             nn.Conv2d(feat_channels, embed_dims, 3, padding=1))
 
-    def forward(self, feats: Tuple[Tensor, ...]) -> Tuple[Tensor, ...]:
-        """Phi of each level.
+    def forward(self, feats: Sequence[Tensor]) -> Tuple[Tensor, ...]:
+        """Phi of each given level.
 
         Args:
-            feats (tuple[Tensor]): FPN levels, each (N, C, H_l, W_l).
+            feats (Sequence[Tensor]): FPN levels, each (N, C, H_l, W_l).
 
         Returns:
             tuple[Tensor]: Phi per level, each (N, D, H_l, W_l), in the dtype autocast gives.
         """
-        if len(feats) > len(self.strides):
-            raise ValueError(f'{len(feats)} feature levels but only {len(self.strides)} '
-                             'strides configured; set `strides` to the FPN strides')
         return tuple(self.subnet(scale_grad(f, self.fpn_grad_scale)) for f in feats)
-
-    def psi(self, phi: Tensor, level: int) -> Tensor:
-        """Psi = Phi + u_hat (eqs. 3, 6) of one level, in float32.
-
-        Args:
-            phi (Tensor): (N, D, H_l, W_l) Phi of level ``level``.
-
-        Returns:
-            Tensor: (N, D, H_l, W_l) float32.
-        """
-        u_hat = level_coordinates(phi.size(2), phi.size(3), self.strides[level],
-                                  self.coord_scale, self.embed_dims, phi.device)
-        return phi.float() + u_hat

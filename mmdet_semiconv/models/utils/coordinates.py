@@ -1,4 +1,5 @@
-"""The coordinate embedding u_hat of eq. (6), shared by every FPN level and every RoI.
+"""The coordinate embedding u_hat of eq. (6), shared by every FPN level and every RoI, and the
+one rule that puts an input-pixel mask on a feature level's cells.
 
 Convention (one for the whole package, matching mmcv's ``RoIAlign(aligned=True)``):
 
@@ -12,9 +13,11 @@ Convention (one for the whole package, matching mmcv's ``RoIAlign(aligned=True)`
   O(1) (an object of a few hundred pixels spans a few units).
 
 With these, ``Psi_u = Phi_u + u_hat`` of one image point is the same whichever level or RoI it is
-read from (``tests/models/test_coordinates.py`` checks this through RoIAlign itself).
+read from (``tests/models/test_semiconv_embedding_branch.py`` checks this through RoIAlign).
 Coordinates are always built in float32: in fp16 a coordinate of 1000 has a step of 0.5 px.
 """
+from typing import Tuple
+
 import torch
 from torch import Tensor
 
@@ -55,3 +58,25 @@ def roi_grid_coordinates(rois: Tensor, size: int, coord_scale: float,
     u_hat[:, 0] = xs[:, None, :]
     u_hat[:, 1] = ys[:, :, None]
     return u_hat
+
+
+def sample_on_cells(masks: Tensor, stride: int, size: Tuple[int, int]) -> Tensor:
+    """Masks in input pixels, read at the cell centres of a level with ``stride``.
+
+    The cell centred at ``(j + 0.5) s`` takes the value of the input pixel ``s // 2 + j s``
+    (the pixel that contains the centre). Cells past the mask (mmdet pads images at the
+    bottom/right, so the top-left origin is shared) are background.
+
+    Args:
+        masks (Tensor): (..., H, W) masks in input pixels, any dtype, any device.
+        stride (int): the level's stride in input pixels.
+        size (tuple[int, int]): (h, w) of the level.
+
+    Returns:
+        Tensor: (..., h, w), same dtype and device.
+    """
+    h, w = size
+    sampled = masks[..., stride // 2::stride, stride // 2::stride][..., :h, :w]
+    out = masks.new_zeros(masks.shape[:-2] + (h, w))
+    out[..., :sampled.size(-2), :sampled.size(-1)] = sampled
+    return out

@@ -1,4 +1,5 @@
 """Stage 1 (plain Mask R-CNN) -> stage 2 (semi-conv, load_from) with SemiConvStageHook."""
+import os.path as osp
 from types import SimpleNamespace
 
 import pytest
@@ -7,7 +8,8 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from conftest import write_tiny_config
+from conftest import CONFIGS, write_tiny_config
+from mmdet.registry import MODELS
 from mmdet_semiconv.engine import SemiConvStageHook, Stage1CheckpointError
 
 
@@ -36,7 +38,7 @@ def _stage2(stage1_ckpt, data_root, tmp, name, hook=''):
 def test_stage2_loads_stage1_and_the_hook_schedules_the_branch(stage1):
     ckpt, root, tmp = stage1
     hook = ("custom_hooks = [dict(type='SemiConvStageHook', kernel_start_iter=1, "
-            "warmup_iters=2)]")
+            "kernel_ramp_iters=2, warmup_iters=2)]")
     runner = _stage2(ckpt, root, tmp, 'stage2', hook)
     seen = []
 
@@ -44,13 +46,15 @@ def test_stage2_loads_stage1_and_the_hook_schedules_the_branch(stage1):
 
         def before_train_iter(self, runner, batch_idx, data_batch=None):
             head = runner.model.roi_head
-            seen.append((head.mask_head.use_kernel, head.loss_embedding.loss_weight))
+            seen.append((head.mask_head.kernel_weight,
+                         head.semiconv_branch.loss_embedding.loss_weight))
 
     runner.register_hook(Probe(), priority='LOW')
     runner.train()
-    assert seen == [(False, 0.0), (True, 0.5), (True, 1.0)]
+    # lambda: 0 before iteration 1, then ramped; eq. (5) warms up from iteration 0
+    assert seen == [(0.0, 0.5), (0.5, 1.0), (1.0, 1.0)]
     # back to the full model after training, for evaluation and saving
-    assert runner.model.roi_head.mask_head.use_kernel
+    assert runner.model.roi_head.mask_head.kernel_weight == 1.0
     state = torch.load(ckpt, weights_only=False)['state_dict']
     # the backbone was fine-tuned from stage 1's weights, not from scratch
     w0 = state['backbone.conv1.weight']
@@ -70,21 +74,43 @@ def test_stage2_refuses_a_checkpoint_that_did_not_load(stage1, tmp_path):
         runner.train()
 
 
-def test_schedule_without_a_runner_loop():
-    head = SimpleNamespace(
-        mask_head=SimpleNamespace(use_kernel=True, loss_kernel=SimpleNamespace(loss_weight=2.)),
-        loss_embedding=SimpleNamespace(loss_weight=1.))
-    runner = SimpleNamespace(model=SimpleNamespace(roi_head=head), _load_from=None,
-                             _resume=False, iter=0)
-    hook = SemiConvStageHook(kernel_start_iter=10, warmup_iters=4)
+def _runner(config):
+    cfg = Config.fromfile(osp.join(CONFIGS, config))
+    return SimpleNamespace(model=MODELS.build(cfg.model), _load_from=None, _resume=False,
+                           iter=0)
+
+
+def test_schedule_on_every_mask_stage_of_a_cascade():
+    runner = _runner('semiconv-cascade-mask-rcnn_worms_cpu.py')
+    head = runner.model.roi_head
+    head.mask_head[0].loss_kernel.loss_weight = 2.
+    hook = SemiConvStageHook(kernel_start_iter=10, kernel_ramp_iters=4, warmup_iters=4)
     hook.before_train(runner)
     seen = {}
-    for it in (0, 9, 10, 11, 13, 20):
+    for it in (0, 3, 9, 10, 11, 13, 20):
         runner.iter = it
         hook.before_train_iter(runner, it)
-        seen[it] = (head.mask_head.use_kernel, head.loss_embedding.loss_weight,
-                    head.mask_head.loss_kernel.loss_weight)
-    assert seen == {0: (False, 0., 0.), 9: (False, 0., 0.), 10: (True, .25, .5),
-                    11: (True, .5, 1.), 13: (True, 1., 2.), 20: (True, 1., 2.)}
+        seen[it] = ([m.kernel_weight for m in head.mask_head],
+                    head.semiconv_branch.loss_embedding.loss_weight,
+                    head.mask_head[0].loss_kernel.loss_weight)
+    assert seen == {0: ([0.] * 3, .25, .5), 3: ([0.] * 3, 1., 2.), 9: ([0.] * 3, 1., 2.),
+                    10: ([.25] * 3, 1., 2.), 11: ([.5] * 3, 1., 2.), 13: ([1.] * 3, 1., 2.),
+                    20: ([1.] * 3, 1., 2.)}
+    runner.iter = 0
+    hook.before_train_iter(runner, 0)
     hook.after_train(runner)
-    assert head.mask_head.use_kernel and head.loss_embedding.loss_weight == 1.
+    assert [m.kernel_weight for m in head.mask_head] == [1.] * 3
+    assert head.mask_head[0].loss_kernel.loss_weight == 2.
+
+
+def test_a_model_without_the_branch_is_refused_clearly():
+    with pytest.raises(TypeError, match='has none .*StandardRoIHead'):
+        SemiConvStageHook().before_train(_runner('mask-rcnn_worms_cpu.py'))
+
+
+def test_lengths_in_epochs_follow_the_dataloader():
+    runner = _runner('semiconv_worms_cpu_finetune.py')
+    runner.train_dataloader = list(range(40))  # 40 iterations per epoch
+    hook = SemiConvStageHook(kernel_start_iter=0.5, kernel_ramp_iters=2, by_epoch=True)
+    hook.before_train(runner)
+    assert (hook.kernel_start_iter, hook.kernel_ramp_iters) == (20, 80)

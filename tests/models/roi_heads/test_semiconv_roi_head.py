@@ -1,3 +1,4 @@
+"""SemiConvRoIHead: Phi once per step, checkpoints and configs of the first layout."""
 import os.path as osp
 
 import pytest
@@ -5,63 +6,79 @@ import torch
 from mmengine.config import Config
 
 from mmdet.registry import MODELS
-from mmdet_semiconv.models.utils import level_coordinates
+from mmdet.testing import demo_mm_inputs, demo_mm_proposals
 
-CONFIG = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs', 'semiconv_worms_cpu.py')
-
-
-@pytest.fixture
-def roi_head():
-    cfg = Config.fromfile(CONFIG)
-    head_cfg = cfg.model.roi_head
-    head_cfg.update(train_cfg=cfg.model.train_cfg.rcnn, test_cfg=cfg.model.test_cfg.rcnn)
-    return MODELS.build(head_cfg)
+CONFIGS = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs')
 
 
-def _vote_field(neck, c, size=512):
-    """Phi_l = c - u_hat_l on every level: every pixel votes for the same point c (eq. 4)."""
-    return tuple(c[None, :, None, None] - level_coordinates(
-        size // s, size // s, s, neck.coord_scale, neck.embed_dims, torch.device('cpu'))
-        for s in neck.strides)
+def _head_cfg(name='semiconv_worms_cpu.py'):
+    cfg = Config.fromfile(osp.join(CONFIGS, name))
+    head = cfg.model.roi_head
+    head.update(train_cfg=cfg.model.train_cfg.rcnn, test_cfg=cfg.model.test_cfg.rcnn)
+    return head
 
 
-def test_psi_is_the_same_whichever_level_or_roi(roi_head):
-    neck = roi_head.embedding_neck
-    c = torch.arange(1., neck.embed_dims + 1)
-    phis = _vote_field(neck, c)
-    for lvl, phi in enumerate(phis):
-        assert torch.allclose(neck.psi(phi, lvl), c[None, :, None, None].expand_as(phi),
-                              atol=1e-5)
-    # boxes of several sizes (so several levels), kept one coarse cell inside the image
-    rois = torch.tensor([[0, 70., 80., 100., 120.], [0, 64., 64., 448., 448.],
-                         [0, 150.5, 97.25, 301.75, 250.], [0, 200., 100., 420., 180.]])
-    extractor = roi_head.embedding_roi_extractor
-    levels = set()
-    for finest_scale in (1, 8, 56, 10000):  # forces the same RoIs onto other levels
-        extractor.finest_scale = finest_scale
-        levels |= set(extractor.map_roi_levels(rois, 4).tolist())
-        psi = roi_head.roi_psi(phis, rois)
-        assert psi.shape == (4, neck.embed_dims, roi_head.mask_size, roi_head.mask_size)
-        assert torch.allclose(psi, c[None, :, None, None].expand_as(psi), atol=1e-4)
-    assert levels == {0, 1, 2, 3}
+def _inputs(num_items=(3, 2)):
+    packed = demo_mm_inputs(batch_size=2, image_shapes=[(3, 128, 128)] * 2,
+                            num_items=list(num_items), num_classes=2, with_mask=True)
+    samples = packed['data_samples']
+    for s in samples:
+        s.gt_instances.labels.zero_()
+    feats = tuple(torch.randn(2, 64, 128 // s, 128 // s) for s in (4, 8, 16, 32, 64))
+    proposals = demo_mm_proposals([(3, 128, 128)] * 2, 50)
+    return feats, proposals, samples
 
 
-def test_roi_psi_is_float32_under_autocast_at_coordinate_1000(roi_head):
+def test_phi_is_computed_once_per_call_in_every_mode():
     torch.manual_seed(0)
-    neck = roi_head.embedding_neck
-    feats = tuple(torch.randn(1, 64, 1088 // s, 1088 // s) for s in neck.strides)
-    rois = torch.tensor([[0, 960., 970., 1030., 1050.], [0, 900., 880., 1040., 1000.]])
-    scores = torch.randn(2, roi_head.mask_size, roi_head.mask_size)
-    kernel = roi_head.mask_head.kernel.eval()
+    head = MODELS.build(_head_cfg())
+    head.init_weights()
+    calls = []
+    head.semiconv_branch.register_forward_hook(lambda *args: calls.append(1))
+    feats, proposals, samples = _inputs()
+    losses = head.loss(feats, [p.clone() for p in proposals], samples)
+    assert len(calls) == 1
+    assert {'loss_mask', 'loss_kernel', 'loss_embedding', 'sigma_px', 'eq5_p2'} <= set(losses)
+    assert float(losses['sigma_px']) == pytest.approx(64.)  # sigma = 1 unit = coord_scale px
+    head.eval()
     with torch.no_grad():
-        ref = kernel(roi_head.roi_psi(neck(feats), rois), scores)
-        with torch.autocast('cpu', dtype=torch.bfloat16):
-            phis = neck(feats)
-            assert phis[0].dtype == torch.bfloat16  # the rest follows autocast
-            psi = roi_head.roi_psi(phis, rois)
-            out = kernel(psi, scores)
-    assert psi.dtype == torch.float32 and out.dtype == torch.float32
-    assert torch.isfinite(out).all()
-    # the only bf16 error left is Phi's own rounding (|Phi| ~ 0.01 here), not the coordinates:
-    # bf16 coordinates near 1000 px / 64 would be off by up to 4 px = 0.06 units
-    assert (out - ref).abs().max() < 5e-3
+        head.predict(feats, [p.clone() for p in proposals], samples)
+        head.forward(feats, [p.clone() for p in proposals], samples)
+    assert len(calls) == 3
+    assert head._step_cache is None  # nothing held after the call
+
+
+def test_a_checkpoint_of_the_first_layout_loads():
+    torch.manual_seed(0)
+    head = MODELS.build(_head_cfg())
+    old = {k.replace('semiconv_branch.embedding_neck.', 'embedding_neck.'): v.clone() + 1
+           for k, v in head.state_dict().items()}
+    assert 'embedding_neck.subnet.0.weight' in old  # the key the first release saved
+    head.load_state_dict(old, strict=True)
+    assert torch.equal(head.semiconv_branch.embedding_neck.subnet[0].weight,
+                       old['embedding_neck.subnet.0.weight'])
+
+
+def test_a_config_of_the_first_layout_is_refused_with_the_new_one():
+    cfg = _head_cfg()
+    cfg.embedding_neck = dict(type='SemiConvEmbeddingNeck', coord_scale=64.)
+    with pytest.raises(TypeError, match='semiconv_branch=dict'):
+        MODELS.build(cfg)
+
+
+def test_without_the_branch_the_state_dict_is_mmdets():
+    ours = _head_cfg()
+    ours.semiconv_branch = None
+    ours.mask_head.type = 'FCNMaskHead'
+    for key in ('kernel', 'loss_kernel'):
+        ours.mask_head.pop(key)
+    plain = _head_cfg('mask-rcnn_worms_cpu.py')
+    assert plain.type == 'StandardRoIHead'
+    assert MODELS.build(ours).state_dict().keys() == MODELS.build(plain).state_dict().keys()
+
+
+def test_shared_roi_extractor_is_refused():
+    cfg = _head_cfg()
+    cfg.mask_roi_extractor = None
+    with pytest.raises(ValueError, match='its own mask_roi_extractor'):
+        MODELS.build(cfg)

@@ -13,7 +13,7 @@ def _heads():
     torch.manual_seed(0)
     fcn = FCNMaskHead(**HEAD)
     fcn.init_weights()
-    semi = SemiConvMaskHead(use_kernel=False, **HEAD)
+    semi = SemiConvMaskHead(**HEAD)
     missing, unexpected = semi.load_state_dict(fcn.state_dict(), strict=False)
     assert missing == ['kernel.log_sigma'] and not unexpected
     return fcn, semi
@@ -27,39 +27,41 @@ def _sampling_results():
     return demo_mm_sampling_results(proposals, gts), gts
 
 
-def test_kernel_off_is_fcn_mask_head_exactly():
+def test_forward_loss_and_predict_are_fcn_mask_heads():
+    """The FCNMaskHead contract: forward returns the logits, the losses are FCNMaskHead's."""
     fcn, semi = _heads()
     results, gts = _sampling_results()
-    num_pos = sum(len(r.pos_priors) for r in results)
-    x = torch.randn(num_pos, 16, 14, 14)
-    psi = torch.randn(num_pos, 8, 28, 28)  # ignored with the kernel off
-    ref = fcn(x)
-    out, log_k = semi(x, psi, torch.zeros(num_pos, dtype=torch.long))
-    assert log_k is None
-    assert torch.equal(out, ref)
+    x = torch.randn(sum(len(r.pos_priors) for r in results), 16, 14, 14)
+    ref, out = fcn(x), semi(x)
+    assert isinstance(out, torch.Tensor) and torch.equal(out, ref)
     ref_loss = fcn.loss_and_target(ref, results, gts, TRAIN_CFG)
-    loss = semi.loss_and_target(out, None, results, gts, TRAIN_CFG)
-    assert loss['loss_mask'].keys() == {'loss_mask'}
+    loss = semi.loss_and_target(out, results, gts, TRAIN_CFG)
     assert torch.equal(loss['loss_mask']['loss_mask'], ref_loss['loss_mask']['loss_mask'])
     assert torch.equal(loss['mask_targets'], ref_loss['mask_targets'])
 
 
-def test_kernel_on_adds_log_k_and_its_loss():
+def test_sharpen_adds_lambda_log_k_and_its_loss():
     fcn, semi = _heads()
-    semi.use_kernel = True
     results, gts = _sampling_results()
     labels = torch.cat([r.pos_gt_labels for r in results])
     x = torch.randn(len(labels), 16, 14, 14)
     psi = torch.randn(len(labels), 8, 28, 28, requires_grad=True)
-    s = fcn(x)
-    out, log_k = semi(x, psi, labels)
+    s = semi(x)
+    s_hat, log_k = semi.sharpen(s, psi, labels)
     assert log_k.shape == (len(labels), 28, 28) and (log_k <= 0).all()
-    assert torch.allclose(out, s + log_k[:, None], atol=1e-6)
+    assert torch.allclose(s_hat, s + log_k[:, None], atol=1e-6)
     # the seed is chosen on each RoI's own class channel
     seed_s = s[torch.arange(len(labels)), labels]
-    expected = semi.kernel(psi, seed_s)
-    assert torch.allclose(log_k, expected)
-    losses = semi.loss_and_target(out, log_k, results, gts, TRAIN_CFG)['loss_mask']
-    assert set(losses) == {'loss_mask', 'loss_kernel'}
-    sum(losses.values()).backward()
+    assert torch.allclose(log_k, semi.kernel(psi, seed_s))
+    semi.kernel_weight = 0.25
+    assert torch.allclose(semi.sharpen(s, psi, labels)[0], s + 0.25 * log_k[:, None],
+                          atol=1e-6)
+    semi.kernel_weight = 0.
+    assert semi.sharpen(s, psi, labels)[0] is s  # lambda = 0: the logits are Mask R-CNN's
+    targets = semi.loss_and_target(s_hat, results, gts, TRAIN_CFG)['mask_targets']
+    losses = semi.loss_kernel_by_feat(log_k, targets)
+    assert set(losses) == {'loss_kernel'}
+    losses['loss_kernel'].backward()
     assert psi.grad.abs().sum() > 0 and semi.kernel.log_sigma.grad is not None
+    empty = semi.loss_kernel_by_feat(log_k[:0], targets[:0])['loss_kernel']
+    assert empty.item() == 0 and empty.requires_grad

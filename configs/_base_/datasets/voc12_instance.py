@@ -1,0 +1,31 @@
+# PASCAL VOC 2012 instance segmentation, converted to COCO json by
+# tools/dataset_converters/voc2012_to_coco.py (docs/data_preparation.md).
+_base_ = 'mmdet::_base_/datasets/coco_instance.py'
+
+data_root = 'data/VOCdevkit/VOC2012/'
+metainfo = dict(
+    classes=('aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair',
+             'cow', 'diningtable', 'dog', 'horse', 'motorbike', 'person', 'pottedplant',
+             'sheep', 'sofa', 'train', 'tvmonitor'))
+train_dataloader = dict(
+    batch_size=2,
+    dataset=dict(
+        data_root=data_root,
+        metainfo=metainfo,
+        ann_file='annotations/voc12_train.json',
+        data_prefix=dict(img='')))
+val_dataloader = dict(
+    dataset=dict(
+        data_root=data_root,
+        metainfo=metainfo,
+        ann_file='annotations/voc12_val.json',
+        data_prefix=dict(img='')))
+test_dataloader = val_dataloader
+val_evaluator = [
+    dict(type='CocoMetric', ann_file=data_root + 'annotations/voc12_val.json',
+         metric=['bbox', 'segm']),
+    # Table 2: mean APr at mask IoU 0.5 and 0.7
+    dict(type='VOCAPrMetric', ann_file=data_root + 'annotations/voc12_val.json',
+         iou_thrs=[0.5, 0.7]),
+]
+test_evaluator = val_evaluator

@@ -1,0 +1,211 @@
+"""Table 1 on synthetic worms: Mask R-CNN vs semi-conv fine-tuning, paired over seeds.
+
+For each seed s (data and initialisation):
+
+1. a train split (generator seed ``100 + s``) and a validation split (``200 + s``, never
+   trained on), with the given :class:`WormConfig`;
+2. stage 1: plain Mask R-CNN from scratch, validated every ``stage1_val_interval`` iterations
+   (the curve shows whether it has plateaued);
+3. stage 2: from the stage-1 checkpoint, the semi-conv arm and the Mask R-CNN arm are
+   fine-tuned with the same schedule and the same lr on every layer they share;
+4. both evaluated on the validation split: COCO metrics, and :func:`gt_box_diagnostics` (mask AP
+   on ground-truth boxes, sigma, kernel separation); the training logs give sigma and eq. (5)
+   per level over time.
+
+Tuning seeds (300+) and reported seeds are disjoint; a recipe is a named list of
+``--cfg-options`` for the semi-conv arm, so tuning runs sit beside each other under one seed.
+Everything is cached per seed and run under ``work_dir``: the benchmark resumes where it stopped.
+"""
+import glob
+import json
+import math
+import os.path as osp
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Dict, Optional, Sequence, Tuple
+
+import numpy as np
+from scipy import stats
+
+from ..datasets import WormConfig, WormDataset
+from .runs import data_options, read_json, run_tool, train, val_curve, write_json
+from .tables import markdown_table
+
+STAGE1_CONFIG = 'configs/mask-rcnn_worms_cpu.py'
+ARMS = {
+    'maskrcnn': 'configs/mask-rcnn_worms_cpu_finetune.py',
+    'semiconv': 'configs/semiconv_worms_cpu_finetune.py',
+}
+#: what the table reports per arm: (key in the results, column name)
+COLUMNS = (('coco/segm_mAP', 'mask AP'), ('coco/segm_mAP_50', 'AP50'),
+           ('coco/segm_mAP_75', 'AP75'), ('coco/bbox_mAP', 'box AP'),
+           ('gt_boxes/segm_mAP', 'mask AP on GT boxes'))
+#: training-log diagnostics: first and last logged value
+LOGGED = ('sigma_px', 'eq5_p2', 'eq5_p3', 'eq5_p4', 'eq5_p5', 'loss_kernel', 'loss_mask')
+
+
+@dataclass
+class StagedBenchmark:
+    """Where and how the staged benchmark runs (every field is a command-line flag)."""
+    work_dir: str = 'work_dirs/benchmark_staged'
+    worms: WormConfig = field(default_factory=WormConfig)
+    num_train: int = 200
+    num_val: int = 50
+    stage1_iters: int = 900
+    stage1_val_interval: int = 150
+    stage2_iters: int = 300
+
+    def seed_dir(self, seed: int) -> str:
+        return osp.join(self.work_dir, f'seed{seed}')
+
+    def data(self, seed: int) -> str:
+        """Generate (if missing) and return the data root of ``seed``."""
+        root = osp.join(self.seed_dir(seed), 'data')
+        WormDataset(root=root, num_train=self.num_train, num_val=self.num_val,
+                    train_seed=100 + seed, val_seed=200 + seed, config=self.worms).ensure()
+        return root
+
+    def stage1(self, seed: int) -> str:
+        """Train (or find) the stage-1 Mask R-CNN of ``seed``; returns its checkpoint."""
+        iters = self.stage1_iters
+        return train(STAGE1_CONFIG, osp.join(self.seed_dir(seed), 'stage1'), iters,
+                     [f'randomness.seed={seed}',
+                      f'param_scheduler.1.end={iters}',
+                      f'param_scheduler.1.milestones=[{int(iters * 0.8)}]',
+                      *data_options(self.data(seed))],
+                     val_interval=self.stage1_val_interval)
+
+    def stage1_curve(self, seed: int) -> Dict[int, float]:
+        """Validation segm AP of stage 1 by iteration."""
+        return val_curve(osp.join(self.seed_dir(seed), 'stage1'))
+
+    def stage2(self, seed: int, arm: str, recipe: str = 'default',
+               options: Sequence[str] = ()) -> dict:
+        """Fine-tune ``arm`` from stage 1 and evaluate it; cached in ``stage2_<arm>_<recipe>``.
+
+        Returns:
+            dict: COCO metrics, ground-truth-box diagnostics and the training log's first and
+            last values of :data:`LOGGED`.
+        """
+        work = osp.join(self.seed_dir(seed), f'stage2_{arm}_{recipe}')
+        done = read_json(osp.join(work, 'results.json'))
+        if done is not None:
+            if done['options'] != list(options):
+                raise ValueError(
+                    f'{work} holds recipe {recipe!r} run with {done["options"]}, not '
+                    f'{list(options)}: give the new settings a new recipe name')
+            return done
+        stage1 = self.stage1(seed)
+        root = self.data(seed)
+        iters = self.stage2_iters
+        config = ARMS[arm]
+        ckpt = train(config, work, iters,
+                     [f'load_from={stage1}', f'randomness.seed={seed}',
+                      f'param_scheduler.0.end={iters}',
+                      f'param_scheduler.0.milestones=[{iters // 2}]',
+                      *data_options(root), *options])
+        test_opts = [*data_options(root, ['test']), *options]
+        metrics_dir = osp.join(work, 'test')
+        run_tool('test.py', [config, ckpt, '--work-dir', metrics_dir, '--cfg-options',
+                             *test_opts], log=osp.join(work, 'run.log'))
+        diag = osp.join(work, 'diagnostics.json')
+        run_tool(osp.join('analysis_tools', 'diagnose.py'),
+                 [config, ckpt, '--out', diag, '--cfg-options', *test_opts],
+                 log=osp.join(work, 'run.log'))
+        results = dict(_last_metrics(metrics_dir), **read_json(diag), **_logged(work),
+                       options=list(options))
+        write_json(osp.join(work, 'results.json'), results)
+        return results
+
+
+def _last_metrics(work_dir: str) -> dict:
+    """The metrics tools/test.py logged last in ``work_dir`` (``<stamp>/<stamp>.json``)."""
+    logs = sorted(glob.glob(osp.join(work_dir, '*', '*.json')))
+    with open(logs[-1]) as f:
+        return json.loads(f.readlines()[-1])
+
+
+def _logged(work_dir: str) -> dict:
+    """First and last logged value of each :data:`LOGGED` key during training."""
+    first, last = {}, {}
+    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):
+        with open(path) as f:
+            for line in f:
+                rec = json.loads(line)
+                for key in LOGGED:
+                    if key in rec:
+                        first.setdefault(key, rec[key])
+                        last[key] = rec[key]
+    return {f'train_{k}_{when}': v for when, d in (('first', first), ('last', last))
+            for k, v in d.items()}
+
+
+def paired_difference(a: Sequence[float], b: Sequence[float]) -> Tuple[float, float, float]:
+    """Mean of ``a - b`` over paired seeds and its 95% confidence interval (Student's t)."""
+    d = np.asarray(a, float) - np.asarray(b, float)
+    mean = float(d.mean())
+    if len(d) < 2:
+        return mean, math.nan, math.nan
+    half = float(stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d)))
+    return mean, mean - half, mean + half
+
+
+def report(bench: StagedBenchmark, seeds: Sequence[int], recipe: str, command: str,
+           wall_min: float, hardware: str) -> str:
+    """The markdown report of finished runs: table, paired differences, per seed, diagnostics."""
+    runs = {arm: [bench.stage2(s, arm, recipe if arm == 'semiconv' else 'default')
+                  for s in seeds] for arm in ARMS}
+    names = {'maskrcnn': 'Mask R-CNN', 'semiconv': 'Ours (semi-conv)'}
+    rows = []
+    for arm, res in runs.items():
+        rows.append([names[arm]] + [f'{np.mean([r[k] for r in res]):.3f} ± '
+                                    f'{np.std([r[k] for r in res], ddof=1):.3f}'
+                                    for k, _ in COLUMNS])
+    diff_row = ['semi-conv − Mask R-CNN (95% CI)']
+    for k, _ in COLUMNS:
+        mean, lo, hi = paired_difference([r[k] for r in runs['semiconv']],
+                                         [r[k] for r in runs['maskrcnn']])
+        diff_row.append(f'{mean:+.3f} [{lo:+.3f}, {hi:+.3f}]')
+    table = markdown_table(['method'] + [c for _, c in COLUMNS], rows + [diff_row])
+    per_seed = markdown_table(
+        ['seed', 'arm'] + [c for _, c in COLUMNS],
+        [[s, names[arm]] + [runs[arm][i][k] for k, _ in COLUMNS]
+         for i, s in enumerate(seeds) for arm in ARMS])
+    diag_keys = ('sigma_px', 'logk_own', 'logk_other', 'logk_background')
+    diag = markdown_table(
+        ['seed', 'sigma start (px)', 'sigma end (px)', 'eq. (5) P2 first', 'eq. (5) P2 last',
+         'log K own', 'log K other', 'log K background'],
+        [[s, r.get('train_sigma_px_first', math.nan), r.get('sigma_px', math.nan),
+          r.get('train_eq5_p2_first', math.nan), r.get('train_eq5_p2_last', math.nan)]
+         + [r.get(k, math.nan) for k in diag_keys[1:]]
+         for s, r in zip(seeds, runs['semiconv'])])
+    curves = markdown_table(
+        ['seed'] + [f'iter {i}' for i in bench.stage1_curve(seeds[0])],
+        [[s] + list(bench.stage1_curve(s).values()) for s in seeds])
+    settings = json.dumps(dict(asdict(bench), recipe=recipe,
+                               recipe_options=runs['semiconv'][0]['options']), indent=1)
+    return (f'Command: `{command}`  \nHardware: {hardware}. Wall time of this invocation: '
+            f'{wall_min:.0f} min (cached runs are not re-run).\n\n'
+            f'Mean ± std over seeds {list(seeds)}; the difference row is the mean paired '
+            f'difference over seeds with its 95% t-interval.\n\n{table}\n\n'
+            f'### Per seed\n\n{per_seed}\n\n'
+            f'### Semi-conv diagnostics (validation split, ground-truth boxes)\n\n{diag}\n\n'
+            f'### Stage 1: validation mask AP by iteration\n\n{curves}\n\n'
+            f'### Settings\n\n```json\n{settings}\n```\n')
+
+
+def run_benchmark(bench: StagedBenchmark, seeds: Sequence[int], recipe: str,
+                  options: Sequence[str], out: Optional[str], command: str,
+                  hardware: str) -> str:
+    """Stage 1 for every seed first (the long part), then both arms, then the report."""
+    start = time.time()
+    for s in seeds:
+        bench.stage1(s)
+    for s in seeds:
+        bench.stage2(s, 'maskrcnn')
+        bench.stage2(s, 'semiconv', recipe, options)
+    text = report(bench, seeds, recipe, command, (time.time() - start) / 60, hardware)
+    if out:
+        with open(out, 'w') as f:
+            f.write('# Staged benchmark on synthetic worms (Table 1 protocol)\n\n' + text)
+    return text

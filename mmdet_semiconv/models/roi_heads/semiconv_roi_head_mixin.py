@@ -1,0 +1,208 @@
+"""What every RoI head with the semi-convolutional branch shares (section 3.5)."""
+from contextlib import contextmanager
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple
+
+import torch
+from mmengine.config import ConfigDict
+from torch import Tensor
+
+from mmdet.models.task_modules.samplers import SamplingResult
+from mmdet.models.utils import empty_instances
+from mmdet.registry import MODELS
+from mmdet.structures import SampleList
+from mmdet.structures.bbox import bbox2roi
+from mmdet.utils import InstanceList, OptConfigType
+from .mask_heads import SemiConvMaskHead
+
+#: The keys of the first layout (before the branch was one component) and where they live now.
+OLD_LAYOUT = {'embedding_neck.': 'semiconv_branch.embedding_neck.'}
+
+
+class SemiConvRoIHeadMixin:
+    """Adds a :class:`SemiConvEmbeddingBranch` to an mmdet RoI head.
+
+    * ``loss``: mmdet's RoI losses, with every :class:`SemiConvMaskHead`'s logits sharpened,
+      s_hat = s + lambda log K, plus the branch's eq. (5) ``loss_embedding``, ``loss_kernel``
+      (BCE on K) and, for the log, ``sigma_px`` and eq. (5) per level.
+    * ``predict`` and ``forward`` (mmdet's tensor mode): masks from s_hat.
+
+    Phi is computed once per call of ``loss``/``predict``/``forward``, whatever number of mask
+    stages read it: mmdet's RoI heads call their mask forward from deep inside ``loss``
+    (CascadeRoIHead once per stage) with no slot for extra features, so Phi is held for the
+    duration of the call (:meth:`_embedding_step`) and dropped after it.
+
+    ``semiconv_branch=None`` switches the whole branch off: the head is then its mmdet parent
+    exactly (same outputs, losses and state-dict keys, given mmdet's mask head).
+    """
+
+    semiconv_branch: Optional[torch.nn.Module]
+
+    def init_semiconv_branch(self, semiconv_branch: OptConfigType,
+                             mask_roi_extractors: Sequence[torch.nn.Module],
+                             mask_heads: Sequence[torch.nn.Module]) -> None:
+        """Build the branch on the mask RoI geometry (called after the parent's ``__init__``).
+
+        Args:
+            semiconv_branch (dict, optional): config of :class:`SemiConvEmbeddingBranch`.
+                ``mask_size``, ``featmap_strides``, ``finest_scale`` and the subnet's
+                ``in_channels`` default to the mask RoI extractor's and mask head's.
+            mask_roi_extractors, mask_heads: every stage's (one for a single-stage head).
+        """
+        self._step_cache: Optional[list] = None
+        if semiconv_branch is None:
+            self.semiconv_branch = None
+            return
+        if not self.with_mask or self.share_roi_extractor:
+            raise ValueError(f'{type(self).__name__} needs a mask_head with its own '
+                             'mask_roi_extractor (Psi is read on the mask RoIs)')
+        geometry = {(tuple(e.featmap_strides), e.finest_scale, _mask_size(e, h),
+                     e.out_channels) for e, h in zip(mask_roi_extractors, mask_heads)}
+        if len(geometry) != 1:
+            raise ValueError('every mask stage must read RoIs alike (strides, finest_scale, '
+                             f'mask size) to share one Psi; got {sorted(geometry)}')
+        strides, finest_scale, mask_size, channels = geometry.pop()
+        cfg = ConfigDict(semiconv_branch)
+        cfg.setdefault('embedding_neck', dict(type='SemiConvEmbeddingNeck'))
+        cfg.embedding_neck.setdefault('in_channels', channels)
+        self.semiconv_branch = MODELS.build(
+            cfg, default_args=dict(mask_size=mask_size, featmap_strides=list(strides),
+                                   finest_scale=finest_scale))
+
+    @property
+    def with_semiconv(self) -> bool:
+        return self.semiconv_branch is not None
+
+    # --- Phi, once per call ------------------------------------------------------------------
+
+    @contextmanager
+    def _embedding_step(self, x: Tuple[Tensor]) -> Iterator[None]:
+        self._step_cache = [x, None]
+        try:
+            yield
+        finally:
+            self._step_cache = None
+
+    def _phis(self, x: Tuple[Tensor]) -> Tuple[Tensor, ...]:
+        cache = self._step_cache
+        if cache is None or cache[0] is not x:
+            return self.semiconv_branch(x)
+        if cache[1] is None:
+            cache[1] = self.semiconv_branch(x)
+        return cache[1]
+
+    # --- the mask stage ------------------------------------------------------------------------
+
+    def sharpen_mask_results(self, mask_head: torch.nn.Module, mask_results: dict,
+                             x: Tuple[Tensor], rois: Tensor,
+                             labels: Optional[Tensor]) -> dict:
+        """Replace ``mask_preds`` s by s_hat and add ``log_k`` (R, M, M), if the branch is on.
+
+        Args:
+            mask_results (dict): from the parent's ``_mask_forward``.
+            rois (Tensor): (R, 5) the mask RoIs.
+            labels (Tensor, optional): (R,) class of each RoI (GT in training, predicted at
+                test time); None in tensor mode.
+        """
+        if not self.with_semiconv or not isinstance(mask_head, SemiConvMaskHead):
+            return mask_results
+        psi = self.semiconv_branch.roi_psi_by_feat(self._phis(x), rois)
+        mask_preds, log_k = mask_head.sharpen(mask_results['mask_preds'], psi, labels)
+        mask_results.update(mask_preds=mask_preds, log_k=log_k)
+        return mask_results
+
+    def semiconv_mask_loss(self, mask_head: torch.nn.Module,
+                           mask_forward: Callable[[Tensor, Tensor], dict],
+                           sampling_results: List[SamplingResult],
+                           batch_gt_instances: InstanceList,
+                           rcnn_train_cfg: ConfigDict) -> dict:
+        """One mask stage's training step with the kernel, for any mmdet RoI head.
+
+        Args:
+            mask_forward: ``(rois, labels) -> mask_results``, the head's ``_mask_forward``.
+
+        Returns:
+            dict: the mask results with ``loss_mask``: the mask head's ``loss_mask`` on s_hat,
+            its ``loss_kernel`` and ``sigma_px``.
+        """
+        pos_rois, labels = self.positive_rois_of(sampling_results)
+        mask_results = mask_forward(pos_rois, labels)
+        out = mask_head.loss_and_target(
+            mask_preds=mask_results['mask_preds'],
+            sampling_results=sampling_results,
+            batch_gt_instances=batch_gt_instances,
+            rcnn_train_cfg=rcnn_train_cfg)
+        losses = out['loss_mask']
+        if 'log_k' in mask_results:
+            losses.update(mask_head.loss_kernel_by_feat(mask_results['log_k'],
+                                                        out['mask_targets']))
+            losses['sigma_px'] = self.semiconv_branch.sigma_px(mask_head.kernel.sigma)
+        mask_results.update(loss_mask=losses)
+        return mask_results
+
+    @staticmethod
+    def positive_rois_of(sampling_results: List[SamplingResult]) -> Tuple[Tensor, Tensor]:
+        """The positive RoIs (R, 5) of a training step and their GT labels (R,)."""
+        return (bbox2roi([res.pos_priors for res in sampling_results]),
+                torch.cat([res.pos_gt_labels for res in sampling_results]))
+
+    @staticmethod
+    def mask_rois_of(results_list: InstanceList) -> Tuple[Tensor, Tensor]:
+        """The mask RoIs (R, 5) of detections and their labels (R,)."""
+        return (bbox2roi([res.bboxes for res in results_list]),
+                torch.cat([res.labels for res in results_list]))
+
+    def empty_mask_results(self, batch_img_metas: List[dict], device: torch.device,
+                           results_list: InstanceList) -> InstanceList:
+        """What mmdet's ``predict_mask`` returns when no image has a detection."""
+        return empty_instances(batch_img_metas, device, task_type='mask',
+                               instance_results=results_list,
+                               mask_thr_binary=self.test_cfg.mask_thr_binary)
+
+    # --- the three modes -----------------------------------------------------------------------
+
+    def loss(self, x: Tuple[Tensor], rpn_results_list: InstanceList,
+             batch_data_samples: SampleList) -> dict:
+        """The parent's losses (sharpened masks) plus the branch's eq. (5)."""
+        with self._embedding_step(x):
+            losses = super().loss(x, rpn_results_list, batch_data_samples)
+            if self.with_semiconv:
+                losses.update(self.semiconv_branch.loss_by_feat(
+                    self._phis(x), [s.gt_instances for s in batch_data_samples]))
+        return losses
+
+    def predict(self, x: Tuple[Tensor], rpn_results_list: InstanceList,
+                batch_data_samples: SampleList, rescale: bool = False) -> InstanceList:
+        with self._embedding_step(x):
+            return super().predict(x, rpn_results_list, batch_data_samples, rescale=rescale)
+
+    def forward(self, x: Tuple[Tensor], rpn_results_list: InstanceList,
+                batch_data_samples: SampleList) -> tuple:
+        with self._embedding_step(x):
+            return super().forward(x, rpn_results_list, batch_data_samples)
+
+    # --- checkpoints of the first layout -------------------------------------------------------
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
+        # roi_head.embedding_neck.* (first release) is roi_head.semiconv_branch.embedding_neck.*
+        for old, new in OLD_LAYOUT.items():
+            for key in [k for k in state_dict if k.startswith(prefix + old)]:
+                state_dict[prefix + new + key[len(prefix + old):]] = state_dict.pop(key)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+
+def _mask_size(extractor: torch.nn.Module, mask_head: torch.nn.Module) -> int:
+    """Side of the grid the mask logits live on: RoI size x the head's upsampling."""
+    upsampled = getattr(mask_head, 'upsample', None) is not None
+    scale = mask_head.scale_factor if upsampled else 1
+    return int(extractor.roi_layers[0].output_size[0] * scale)
+
+
+def reject_first_layout(kwargs: dict) -> None:
+    """A clear error for a config of the first layout (``embedding_neck=`` on the RoI head)."""
+    old = sorted({'embedding_neck', 'loss_embedding', 'embedding_roi_layer'} & set(kwargs))
+    if old:
+        raise TypeError(
+            f'{old} are no longer RoI-head arguments: the branch is one component now, '
+            "semiconv_branch=dict(type='SemiConvEmbeddingBranch', embedding_neck=..., "
+            'loss_embedding=..., coord_scale=...) (coord_scale and strides moved from the '
+            'neck to the branch); semiconv_branch=None is the Mask R-CNN baseline.')

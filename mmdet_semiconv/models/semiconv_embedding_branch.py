@@ -1,0 +1,186 @@
+"""SemiConvEmbeddingBranch: the semi-convolutional embedding branch of section 3.5 as one part."""
+import math
+from typing import Dict, List, Sequence, Tuple
+
+import torch
+from mmengine.model import BaseModule
+from torch import Tensor
+
+from mmdet.registry import MODELS
+from mmdet.utils import ConfigType, InstanceList, OptMultiConfig
+from .utils.coordinates import level_coordinates, roi_grid_coordinates, sample_on_cells
+
+
+@MODELS.register_module()
+class SemiConvEmbeddingBranch(BaseModule):
+    """Everything the paper adds beside the mask head: Phi, u_hat, and the loss of eq. (5).
+
+    Data flow::
+
+        FPN levels x[:num_levels] --embedding_neck--> Phi per level (N, D, H_l, W_l)
+          loss_by_feat: Psi = Phi + u_hat on the loss levels, GT masks read on their cells,
+                        eq. (5)                                   -> loss_embedding
+          roi_psi_by_feat: Phi RoI-aligned on the M x M mask grid (each RoI on the level its
+                        size selects, exactly as the mask features) + u_hat of each cell
+                                                                  -> Psi (R, D, M, M)
+
+    ``forward`` computes Phi once per step, on the levels that something reads (the loss levels
+    and the levels the mask RoIs may be mapped to; P6 is read by neither in Mask R-CNN).
+    ``loss`` and ``roi_psi`` are the one-call versions.
+
+    The RoI geometry (``mask_size``, ``featmap_strides``, ``finest_scale``) must be the mask
+    RoI extractor's, so that each mask logit s(u) meets the Psi of the same point u:
+    :class:`SemiConvRoIHead` passes them from its mask RoI extractor and mask head.
+
+    Args:
+        embedding_neck (dict): the Phi subnet, :class:`SemiConvEmbeddingNeck`. ``in_channels``
+            defaults to the mask RoI extractor's ``out_channels`` (the FPN width).
+        loss_embedding (dict): eq. (5), :class:`SemiConvEmbeddingLoss`.
+        coord_scale (float): input pixels per embedding unit (u_hat = pixel / coord_scale).
+            Defaults to 64.
+        strides (Sequence[int]): stride of each FPN level in input pixels.
+        mask_size (int): side M of the mask grid.
+        featmap_strides (Sequence[int]): the strides the mask RoI extractor reads.
+        finest_scale (int): the mask RoI extractor's level-mapping scale.
+        roi_layer (dict): RoI layer for Phi. ``aligned=True`` is required: u_hat assumes
+            RoIAlign's half-pixel convention.
+    """
+
+    def __init__(self,
+                 embedding_neck: ConfigType = dict(type='SemiConvEmbeddingNeck'),
+                 loss_embedding: ConfigType = dict(type='SemiConvEmbeddingLoss'),
+                 coord_scale: float = 64.,
+                 strides: Sequence[int] = (4, 8, 16, 32, 64),
+                 mask_size: int = 28,
+                 featmap_strides: Sequence[int] = (4, 8, 16, 32),
+                 finest_scale: int = 56,
+                 roi_layer: ConfigType = dict(type='RoIAlign', sampling_ratio=0, aligned=True),
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if coord_scale <= 0:
+            raise ValueError(f'coord_scale must be > 0, got {coord_scale}')
+        if not roi_layer.get('aligned', True):
+            raise ValueError("roi_layer must use aligned=True: u_hat assumes RoIAlign's "
+                             'half-pixel convention')
+        if tuple(featmap_strides) != tuple(strides[:len(featmap_strides)]):
+            raise ValueError(f'featmap_strides {tuple(featmap_strides)} must be the first '
+                             f'strides of the FPN {tuple(strides)}')
+        self.embedding_neck = MODELS.build(embedding_neck)
+        self.loss_embedding = MODELS.build(loss_embedding)
+        self.embed_dims = self.embedding_neck.embed_dims
+        self.coord_scale = float(coord_scale)
+        self.strides = tuple(strides)
+        self.mask_size = int(mask_size)
+        self.roi_extractor = MODELS.build(
+            dict(type='SingleRoIExtractor',
+                 roi_layer=dict(roi_layer, output_size=self.mask_size),
+                 out_channels=self.embed_dims,
+                 featmap_strides=list(featmap_strides),
+                 finest_scale=finest_scale))
+        self.num_levels = max(len(featmap_strides), max(self.loss_embedding.levels) + 1)
+        if self.num_levels > len(self.strides):
+            raise ValueError(f'loss_embedding.levels {self.loss_embedding.levels} reach past '
+                             f'the {len(self.strides)} configured strides')
+
+    def forward(self, x: Sequence[Tensor]) -> Tuple[Tensor, ...]:
+        """Phi on the levels the loss or the RoIs read.
+
+        Args:
+            x (Sequence[Tensor]): FPN levels, each (N, C, H_l, W_l).
+
+        Returns:
+            tuple[Tensor]: ``num_levels`` Phi, each (N, D, H_l, W_l).
+        """
+        if len(x) < self.num_levels:
+            raise ValueError(f'{len(x)} FPN levels given, {self.num_levels} needed')
+        return self.embedding_neck(x[:self.num_levels])
+
+    # --- Psi -------------------------------------------------------------------------------
+
+    def level_psi(self, phi: Tensor, level: int) -> Tensor:
+        """Psi = Phi + u_hat (eqs. 3, 6) of one FPN level, in float32.
+
+        Args:
+            phi (Tensor): (N, D, H_l, W_l) Phi of level ``level``.
+
+        Returns:
+            Tensor: (N, D, H_l, W_l) float32.
+        """
+        u_hat = level_coordinates(phi.size(2), phi.size(3), self.strides[level],
+                                  self.coord_scale, self.embed_dims, phi.device)
+        return phi.float() + u_hat
+
+    def roi_psi_by_feat(self, phis: Sequence[Tensor], rois: Tensor) -> Tensor:
+        """Psi on the M x M mask grid of each RoI, in float32 (also under autocast).
+
+        Phi (small, O(1)) is interpolated and the exact cell coordinates are added afterwards:
+        interpolating Psi itself would round image coordinates in low precision.
+
+        Args:
+            phis (Sequence[Tensor]): :meth:`forward`'s Phi.
+            rois (Tensor): (R, 5) ``(batch_idx, x1, y1, x2, y2)`` in input pixels.
+
+        Returns:
+            Tensor: (R, D, M, M) float32.
+        """
+        num_inputs = self.roi_extractor.num_inputs
+        with torch.autocast(device_type=rois.device.type, enabled=False):
+            phi_roi = self.roi_extractor(tuple(p.float() for p in phis[:num_inputs]),
+                                         rois.float())
+            return phi_roi + roi_grid_coordinates(rois, self.mask_size, self.coord_scale,
+                                                  self.embed_dims)
+
+    def roi_psi(self, x: Sequence[Tensor], rois: Tensor) -> Tensor:
+        """Psi on the mask grid of ``rois`` (R, 5) from FPN features: (R, D, M, M) float32."""
+        return self.roi_psi_by_feat(self(x), rois)
+
+    # --- eq. (5) ---------------------------------------------------------------------------
+
+    def cell_targets(self, batch_gt_instances: InstanceList,
+                     sizes: Sequence[Tuple[int, int]],
+                     device: torch.device) -> Tuple[List[Tensor], Tensor]:
+        """GT masks of the whole batch on the cells of each loss level, on ``device``.
+
+        Args:
+            batch_gt_instances (list[InstanceData]): with ``masks`` (BitmapMasks or
+                PolygonMasks) in the input frame.
+            sizes (Sequence[tuple[int, int]]): (h, w) of each loss level.
+
+        Returns:
+            tuple: ``masks`` per loss level, (K, h, w) bool over the K instances of the
+            batch, and ``img_ids`` (K,) long, the image of each instance.
+        """
+        per_level: List[List[Tensor]] = [[] for _ in sizes]
+        img_ids = []
+        for i, gt in enumerate(batch_gt_instances):
+            full = gt.masks.to_tensor(dtype=torch.bool, device=device)
+            img_ids.append(torch.full((full.size(0), ), i, dtype=torch.long, device=device))
+            for out, lvl, size in zip(per_level, self.loss_embedding.levels, sizes):
+                out.append(sample_on_cells(full, self.strides[lvl], size))
+        return [torch.cat(m) for m in per_level], torch.cat(img_ids)
+
+    def loss_by_feat(self, phis: Sequence[Tensor],
+                     batch_gt_instances: InstanceList) -> Dict[str, Tensor]:
+        """Eq. (5) on Psi of the loss levels for every GT instance.
+
+        Returns:
+            dict: ``loss_embedding`` and, for the log only, the unweighted eq. (5) of each
+            level (``eq5_p2``, ...: P-number from the stride).
+        """
+        levels = self.loss_embedding.levels
+        psis = [self.level_psi(phis[lvl], lvl) for lvl in levels]
+        masks, img_ids = self.cell_targets(batch_gt_instances,
+                                           [p.shape[-2:] for p in psis], psis[0].device)
+        per_level = self.loss_embedding.level_losses(psis, masks, img_ids)
+        losses = dict(loss_embedding=self.loss_embedding.loss_weight * per_level.mean())
+        for lvl, value in zip(levels, per_level.detach()):
+            losses[f'eq5_p{int(math.log2(self.strides[lvl]))}'] = value
+        return losses
+
+    def loss(self, x: Sequence[Tensor], batch_gt_instances: InstanceList) -> Dict[str, Tensor]:
+        """:meth:`loss_by_feat` from FPN features."""
+        return self.loss_by_feat(self(x), batch_gt_instances)
+
+    def sigma_px(self, sigma: Tensor) -> Tensor:
+        """A kernel bandwidth in embedding units, in input pixels (for the log)."""
+        return sigma.detach() * self.coord_scale

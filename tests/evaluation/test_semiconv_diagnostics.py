@@ -1,0 +1,48 @@
+"""Ground-truth-box diagnostics: own / other / background cells, and the whole evaluation."""
+import math
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
+from mmengine.structures import InstanceData
+
+from mmdet.apis import init_detector
+from mmdet.structures.mask import BitmapMasks
+from mmdet_semiconv.evaluation import gt_box_diagnostics
+from mmdet_semiconv.evaluation.semiconv_diagnostics import _separation_targets
+
+
+def test_separation_targets_by_hand():
+    # A: an L along the top and left edges of a 10 x 10 image; B: a square in the bottom right,
+    # inside A's box without touching A; C: overlaps A's top bar only
+    masks = np.zeros((3, 12, 12), np.uint8)
+    masks[0, 0:2, 0:10] = 1
+    masks[0, 0:10, 0:2] = 1
+    masks[1, 5:10, 5:10] = 1
+    masks[2, 0:4, 8:12] = 1
+    gt = InstanceData(masks=BitmapMasks(masks, 12, 12),
+                      bboxes=torch.tensor([[0., 0., 10., 10.], [5., 5., 10., 10.],
+                                           [8., 0., 12., 4.]]))
+    kinds = _separation_targets(gt, torch.device('cpu'), size=10)  # box A: 1 px per cell
+    own, other, background = kinds[0]
+    assert torch.equal(own, torch.from_numpy(masks[0, :10, :10] == 1))
+    expected_other = torch.from_numpy((masks[1, :10, :10] | masks[2, :10, :10]) == 1) & ~own
+    assert torch.equal(other, expected_other)
+    assert torch.equal(background, ~(own | expected_other))
+    assert other.sum() == 25 + 2 * 2  # B's square and C's cells below A's top bar
+
+
+@pytest.mark.slow
+def test_gt_box_diagnostics_of_a_trained_semiconv_model(tiny_trained):
+    config, _, ckpt = tiny_trained
+    model = init_detector(config, ckpt, device='cpu')
+    cfg = Config.fromfile(config)
+    loader = Runner.build_dataloader(cfg.test_dataloader)
+    out = gt_box_diagnostics(model, loader, cfg.test_evaluator.ann_file)
+    assert 0 <= out['gt_boxes/segm_mAP'] <= 1
+    assert out['sigma_px'] == pytest.approx(
+        float(model.roi_head.mask_head.kernel.sigma) * 64, rel=1e-5)
+    for key in ('logk_own', 'logk_background'):
+        assert out[key] <= 0 and math.isfinite(out[key])

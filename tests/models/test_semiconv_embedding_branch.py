@@ -1,0 +1,135 @@
+"""SemiConvEmbeddingBranch: Phi once on the used levels, Psi invariance, eq. (5) targets."""
+import numpy as np
+import pytest
+import torch
+from mmengine.structures import InstanceData
+
+from mmdet.structures.mask import BitmapMasks
+from mmdet_semiconv.models import SemiConvEmbeddingBranch
+from mmdet_semiconv.models.utils import level_coordinates, sample_on_cells
+
+STRIDES = (4, 8, 16, 32, 64)
+
+
+@pytest.fixture
+def branch():
+    torch.manual_seed(0)
+    b = SemiConvEmbeddingBranch(embedding_neck=dict(type='SemiConvEmbeddingNeck',
+                                                    in_channels=16, feat_channels=16))
+    b.init_weights()
+    return b
+
+
+def _feats(size=128, channels=16):
+    return tuple(torch.randn(2, channels, size // s, size // s) for s in STRIDES)
+
+
+def test_phi_only_on_the_levels_something_reads(branch):
+    assert len(branch(_feats())) == 4  # P2-P5: the mask RoIs' levels; P6 is read by nobody
+    p2_only = SemiConvEmbeddingBranch(
+        embedding_neck=dict(type='SemiConvEmbeddingNeck', in_channels=16),
+        loss_embedding=dict(type='SemiConvEmbeddingLoss', levels=[0]), featmap_strides=[4])
+    assert len(p2_only(_feats())) == 1
+
+
+def test_level_psi_adds_u_hat_of_the_cell_centre(branch):
+    psi = branch.level_psi(torch.zeros(1, 8, 5, 6), level=1)  # stride 8
+    # cell (i=1, j=2) is centred at x = 2.5 * 8 = 20, y = 1.5 * 8 = 12 input pixels (eq. 6)
+    assert torch.allclose(psi[0, :, 1, 2], torch.tensor([20 / 64, 12 / 64] + [0.] * 6))
+    assert psi.dtype == torch.float32
+
+
+def _vote_field(branch, c, size=512):
+    """Phi_l = c - u_hat_l on every level: every pixel votes for the same point c (eq. 4)."""
+    return tuple(c[None, :, None, None] - level_coordinates(
+        size // s, size // s, s, branch.coord_scale, branch.embed_dims, torch.device('cpu'))
+        for s in branch.strides[:branch.num_levels])
+
+
+def test_psi_is_the_same_whichever_level_or_roi(branch):
+    c = torch.arange(1., branch.embed_dims + 1)
+    phis = _vote_field(branch, c)
+    for lvl, phi in enumerate(phis):
+        assert torch.allclose(branch.level_psi(phi, lvl),
+                              c[None, :, None, None].expand_as(phi), atol=1e-5)
+    # boxes of several sizes (so several levels), kept one coarse cell inside the image
+    rois = torch.tensor([[0, 70., 80., 100., 120.], [0, 64., 64., 448., 448.],
+                         [0, 150.5, 97.25, 301.75, 250.], [0, 200., 100., 420., 180.]])
+    extractor = branch.roi_extractor
+    levels = set()
+    for finest_scale in (1, 8, 56, 10000):  # forces the same RoIs onto other levels
+        extractor.finest_scale = finest_scale
+        levels |= set(extractor.map_roi_levels(rois, 4).tolist())
+        psi = branch.roi_psi_by_feat(phis, rois)
+        assert psi.shape == (4, branch.embed_dims, 28, 28)
+        assert torch.allclose(psi, c[None, :, None, None].expand_as(psi), atol=1e-4)
+    assert levels == {0, 1, 2, 3}
+
+
+def test_roi_psi_is_float32_under_autocast_at_coordinate_1000(branch):
+    torch.manual_seed(0)
+    feats = _feats(1088)
+    rois = torch.tensor([[0, 960., 970., 1030., 1050.], [1, 900., 880., 1040., 1000.]])
+    scores = torch.randn(2, 28, 28)
+    from mmdet_semiconv.models import SteeredBilateralKernel
+    kernel = SteeredBilateralKernel().eval()
+    with torch.no_grad():
+        ref = kernel(branch.roi_psi(feats, rois), scores)
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            phis = branch(feats)
+            assert phis[0].dtype == torch.bfloat16  # the rest follows autocast
+            psi = branch.roi_psi_by_feat(phis, rois)
+            out = kernel(psi, scores)
+    assert psi.dtype == torch.float32 and out.dtype == torch.float32
+    assert torch.isfinite(out).all()
+    # the only bf16 error left is Phi's own rounding (|Phi| ~ 0.01 here), not the coordinates:
+    # bf16 coordinates near 1000 px / 64 would be off by up to 4 px = 0.06 units
+    assert (out - ref).abs().max() < 5e-3
+
+
+def test_sample_on_cells_reads_the_pixel_holding_the_centre():
+    masks = torch.zeros(1, 10, 9, dtype=torch.bool)
+    masks[0, 6, 2] = True  # input pixel (x=2, y=6): the centre of cell (i=1, j=0) at stride 4
+    out = sample_on_cells(masks, 4, (4, 3))  # padded past the 10 x 9 mask with background
+    assert out.shape == (1, 4, 3) and out.sum() == 1 and out[0, 1, 0]
+
+
+def _gt(masks):
+    return InstanceData(masks=BitmapMasks(masks, *masks.shape[1:]),
+                        labels=torch.zeros(len(masks), dtype=torch.long))
+
+
+def test_loss_by_feat_is_eq5_on_each_level_of_the_batch(branch):
+    """Against a per-image, per-instance loop on numpy-sampled masks (the first layout)."""
+    rng = np.random.default_rng(0)
+    gts = [_gt(rng.random((3, 128, 128)) > 0.7), _gt(np.zeros((0, 128, 128), bool)),
+           _gt(rng.random((2, 120, 100)) > 0.5)]  # unpadded: smaller than the batch
+    feats = tuple(torch.randn(3, 16, 128 // s, 128 // s) for s in STRIDES)
+    phis = branch(feats)
+    losses = branch.loss_by_feat(phis, gts)
+    expected = []
+    for lvl in range(4):
+        s = STRIDES[lvl]
+        psi = branch.level_psi(phis[lvl], lvl).detach()
+        total, count = 0., 0
+        for i, gt in enumerate(gts):
+            for m in gt.masks.masks:
+                cells = np.zeros(psi.shape[-2:], bool)
+                sub = m[s // 2::s, s // 2::s]
+                cells[:sub.shape[0], :sub.shape[1]] = sub
+                if cells.any():
+                    pts = psi[i][:, torch.from_numpy(cells)].t()
+                    total += float((pts - pts.mean(0)).norm(dim=1).mean())
+                    count += 1
+        expected.append(total / count)
+        assert losses[f'eq5_p{lvl + 2}'] == pytest.approx(expected[-1], rel=1e-4)
+    assert float(losses['loss_embedding']) == pytest.approx(np.mean(expected), rel=1e-4)
+    losses['loss_embedding'].backward()
+    assert branch.embedding_neck.subnet[0].weight.grad.abs().sum() > 0
+
+
+def test_bad_geometry_is_refused():
+    with pytest.raises(ValueError, match='aligned=True'):
+        SemiConvEmbeddingBranch(roi_layer=dict(type='RoIAlign', aligned=False))
+    with pytest.raises(ValueError, match='featmap_strides'):
+        SemiConvEmbeddingBranch(featmap_strides=[8, 16])

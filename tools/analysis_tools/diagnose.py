@@ -1,0 +1,40 @@
+"""Diagnostics of a trained model on its test split's ground-truth boxes: mask AP with detection
+taken out and, for semi-conv models, sigma and the kernel separation (log K on the box's own
+instance / other instances / background).
+
+    python tools/analysis_tools/diagnose.py CONFIG CHECKPOINT [--out diag.json]
+        [--cfg-options test_dataloader.dataset.data_root=... test_evaluator.ann_file=...]
+"""
+import argparse
+import json
+
+from mmengine.config import DictAction
+from mmengine.runner import Runner
+
+from mmdet.apis import init_detector
+from mmdet_semiconv.evaluation import gt_box_diagnostics
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--out', help='write the numbers as json here')
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    args = parser.parse_args()
+    model = init_detector(args.config, args.checkpoint, device=args.device,
+                          cfg_options=args.cfg_options)
+    cfg = model.cfg
+    loader = Runner.build_dataloader(cfg.test_dataloader)
+    evaluator = cfg.test_evaluator
+    ann_file = (evaluator[0] if isinstance(evaluator, list) else evaluator).ann_file
+    out = gt_box_diagnostics(model, loader, ann_file)
+    print(json.dumps(out, indent=1))
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(out, f, indent=1)
+
+
+if __name__ == '__main__':
+    main()
