@@ -2,7 +2,7 @@
 # paper's training (section 4.3, Tables 2-3). The baseline mask-rcnn_r101_fpn_voc.py plus the
 # branch; it starts from the stage-1 Mask R-CNN via load_from and fine-tunes everything for
 # 24 epochs, lr 0.0025 lowered x0.1 after epoch 12, 2 images per GPU.
-_base_ = './mask-rcnn_r101_fpn_voc.py'
+_base_ = ['./mask-rcnn_r101_fpn_voc.py', './_base_/semiconv_stage2_24e.py']
 
 model = dict(
     roi_head=dict(
@@ -13,8 +13,9 @@ model = dict(
             embedding_neck=dict(
                 type='SemiConvEmbeddingNeck', feat_channels=256, embed_dims=8,
                 fpn_grad_scale=0.1),
-            loss_embedding=dict(  # eq. (5)
-                type='SemiConvEmbeddingLoss', levels=[0, 1, 2, 3], normalize='instance',
+            # eq. (5), summed per image as in the paper, on every level a RoI may read
+            loss_embedding=dict(
+                type='SemiConvEmbeddingLoss', levels=[0, 1, 2, 3], normalize='image',
                 loss_weight=1.0),
             coord_scale=64.),  # input pixels per embedding unit
         mask_head=dict(
@@ -25,4 +26,5 @@ model = dict(
             loss_kernel=dict(type='LogSpaceBCELoss', loss_weight=1.0))))
 
 load_from = 'work_dirs/mask-rcnn_r101_fpn_voc/epoch_24.pth'  # stage 1
-custom_hooks = [dict(type='SemiConvStageHook', warmup_iters=500)]
+
+optim_wrapper = dict(paramwise_cfg={{_base_.semiconv_paramwise_cfg}})

@@ -1,0 +1,50 @@
+"""The staged benchmark's bookkeeping: paired intervals, caches, logged diagnostics."""
+import json
+import os
+
+import pytest
+
+from mmdet_semiconv.experiments.runs import val_curve, write_json
+from mmdet_semiconv.experiments.staged_benchmark import (StagedBenchmark, _logged,
+                                                         paired_difference)
+from mmdet_semiconv.experiments.tables import coco_table, markdown_table
+
+
+def test_paired_difference_by_hand():
+    # differences 1, 2, 3: mean 2, sd 1, t(0.975, 2 dof) = 4.3027
+    mean, lo, hi = paired_difference([1.5, 3., 4.], [0.5, 1., 1.])
+    assert mean == pytest.approx(2.)
+    assert hi - mean == pytest.approx(4.3027 / 3 ** 0.5, rel=1e-4)
+    assert mean - lo == pytest.approx(hi - mean)
+
+
+def _scalars(path, records):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'w') as f:
+        f.write('\n'.join(json.dumps(r) for r in records))
+
+
+def test_curves_and_logged_diagnostics_span_resumed_runs(tmp_path):
+    _scalars(str(tmp_path / 'a' / 'vis_data' / 'scalars.json'),
+             [dict(step=25, sigma_px=64., eq5_p2=0.5), dict(step=150, **{'coco/segm_mAP': .2})])
+    _scalars(str(tmp_path / 'b' / 'vis_data' / 'scalars.json'),
+             [dict(step=175, sigma_px=20., eq5_p2=0.1), dict(step=300, **{'coco/segm_mAP': .3})])
+    assert val_curve(str(tmp_path)) == {150: .2, 300: .3}
+    logged = _logged(str(tmp_path))
+    assert logged['train_sigma_px_first'] == 64. and logged['train_sigma_px_last'] == 20.
+    assert logged['train_eq5_p2_last'] == 0.1
+
+
+def test_a_recipe_name_cannot_be_reused_for_other_settings(tmp_path):
+    bench = StagedBenchmark(work_dir=str(tmp_path))
+    write_json(str(tmp_path / 'seed300' / 'stage2_semiconv_v1' / 'results.json'),
+               dict(options=['a=1']))
+    assert bench.stage2(300, 'semiconv', 'v1', ['a=1']) == dict(options=['a=1'])  # cached
+    with pytest.raises(ValueError, match='new recipe name'):
+        bench.stage2(300, 'semiconv', 'v1', ['a=2'])
+
+
+def test_tables():
+    assert markdown_table(['a', 'b'], [[1, 0.12345]]) == '| a | b |\n|---|---|\n| 1 | 0.123 |'
+    table = coco_table({'coco/segm_mAP': 0.5}, tasks=['segm'])
+    assert table.splitlines()[2].startswith('| segm | 0.500 | nan')
