@@ -39,4 +39,5 @@ optim_wrapper = dict(
 # eq. (5) and the BCE on K train Phi and sigma from the first iteration; log K joins the logits
 # gradually (s_hat = s + lambda log K, lambda 0 -> 1 over the first half), since a kernel
 # that has not learned yet can only shrink masks.
-custom_hooks = [dict(type='SemiConvStageHook', kernel_start_iter=0, kernel_ramp_iters=150)]
+custom_hooks = [dict(type='SemiConvStageHook', kernel_start_iter=0, kernel_ramp_iters=150,
+                     require_stage1=True)]

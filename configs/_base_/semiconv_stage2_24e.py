@@ -10,5 +10,6 @@ semiconv_paramwise_cfg = dict(custom_keys={
     'log_sigma': dict(lr_mult=4., decay_mult=0.),
 })
 custom_hooks = [
-    dict(type='SemiConvStageHook', kernel_start_iter=0, kernel_ramp_iters=12, by_epoch=True)
+    dict(type='SemiConvStageHook', kernel_start_iter=0, kernel_ramp_iters=12, by_epoch=True,
+         require_stage1=True)
 ]

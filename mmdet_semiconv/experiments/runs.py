@@ -35,6 +35,9 @@ def train(config: str, work_dir: str, iters: int, options: Sequence[str],
     A finished run is not retrained; an interrupted one resumes from its latest checkpoint.
     Without ``val_interval`` nothing is validated during training (mmengine's iteration loop
     validates at the last iteration unless ``val_begin`` is past it).
+
+    ``--resume`` is only passed once the run has a checkpoint of its own: mmdet's train.py
+    sets ``load_from = None`` for ``--resume``, which would drop a stage-1 ``load_from``.
     """
     ckpt = osp.join(work_dir, f'iter_{iters}.pth')
     if osp.isfile(ckpt):
@@ -45,8 +48,9 @@ def train(config: str, work_dir: str, iters: int, options: Sequence[str],
             'default_hooks.checkpoint.max_keep_ckpts=-1']
     if val_interval is None:
         opts.append(f'train_cfg.val_begin={iters + 1}')
-    run_tool('train.py', [config, '--work-dir', work_dir, '--resume', '--cfg-options',
-                          *opts, *options], log=osp.join(work_dir, 'run.log'))
+    resume = ['--resume'] if osp.isfile(osp.join(work_dir, 'last_checkpoint')) else []
+    run_tool('train.py', [config, '--work-dir', work_dir, *resume, '--cfg-options', *opts,
+                          *options], log=osp.join(work_dir, 'run.log'))
     return ckpt
 
 

@@ -48,3 +48,17 @@ def test_tables():
     assert markdown_table(['a', 'b'], [[1, 0.12345]]) == '| a | b |\n|---|---|\n| 1 | 0.123 |'
     table = coco_table({'coco/segm_mAP': 0.5}, tasks=['segm'])
     assert table.splitlines()[2].startswith('| segm | 0.500 | nan')
+
+
+def test_a_fresh_fine_tuning_keeps_its_load_from(tmp_path, monkeypatch):
+    """mmdet's train.py --resume resets load_from: only pass it once the run has a checkpoint."""
+    from mmdet_semiconv.experiments import runs
+    calls = []
+    monkeypatch.setattr(runs, 'run_tool', lambda tool, args, log=None: calls.append(args))
+    work = tmp_path / 'stage2'
+    runs.train('cfg.py', str(work), 10, ['load_from=stage1.pth'])
+    assert '--resume' not in calls[-1] and 'load_from=stage1.pth' in calls[-1]
+    work.mkdir()
+    (work / 'last_checkpoint').write_text('iter_5.pth')
+    runs.train('cfg.py', str(work), 10, ['load_from=stage1.pth'])
+    assert '--resume' in calls[-1]

@@ -49,12 +49,17 @@ class SemiConvStageHook(Hook):
         by_epoch (bool): the three lengths are in epochs (of the train dataloader) instead of
             iterations, so that a schedule keeps its place when ``--auto-scale-lr`` changes
             the number of iterations per epoch.
+        require_stage1 (bool): refuse to train without ``load_from`` or ``resume`` (stage 2
+            must start from a stage-1 model; e.g. mmdet's ``train.py --resume`` silently sets
+            ``load_from = None``).
     """
 
     priority = 'NORMAL'
 
     def __init__(self, kernel_start_iter: float = 0, kernel_ramp_iters: float = 0,
-                 warmup_iters: float = 0, by_epoch: bool = False) -> None:
+                 warmup_iters: float = 0, by_epoch: bool = False,
+                 require_stage1: bool = False) -> None:
+        self.require_stage1 = require_stage1
         self.lengths = dict(kernel_start_iter=kernel_start_iter,
                             kernel_ramp_iters=kernel_ramp_iters, warmup_iters=warmup_iters)
         self.by_epoch = by_epoch
@@ -88,6 +93,11 @@ class SemiConvStageHook(Hook):
                                'warmup'), (mh, 'kernel_weight', mh.kernel_weight, 'kernel')]
         if self.by_epoch:
             self._set_lengths(len(runner.train_dataloader))
+        if self.require_stage1 and not (runner._load_from or runner._resume):
+            raise Stage1CheckpointError(
+                'this stage-2 config needs the stage-1 Mask R-CNN: set load_from=<its '
+                'checkpoint> (e.g. --cfg-options load_from=...); note that `train.py --resume` '
+                'without a checkpoint of this run resets load_from to None')
         if runner._load_from and not runner._resume:
             self.check_stage1(runner._load_from, model)
 

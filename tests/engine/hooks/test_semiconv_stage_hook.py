@@ -114,3 +114,9 @@ def test_lengths_in_epochs_follow_the_dataloader():
     hook = SemiConvStageHook(kernel_start_iter=0.5, kernel_ramp_iters=2, by_epoch=True)
     hook.before_train(runner)
     assert (hook.kernel_start_iter, hook.kernel_ramp_iters) == (20, 80)
+
+
+def test_stage2_without_a_stage1_checkpoint_is_refused():
+    runner = _runner('semiconv_worms_cpu_finetune.py')
+    with pytest.raises(Stage1CheckpointError, match='load_from'):
+        SemiConvStageHook(require_stage1=True).before_train(runner)
