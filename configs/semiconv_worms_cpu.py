@@ -13,9 +13,10 @@ model = dict(
             embedding_neck=dict(
                 type='SemiConvEmbeddingNeck', feat_channels=64, embed_dims=8,
                 fpn_grad_scale=0.1),
-            loss_embedding=dict(  # eq. (5)
-                type='SemiConvEmbeddingLoss', levels=[0, 1, 2, 3], normalize='instance',
-                loss_weight=1.0),
+            # eq. (5) where the RoIs read Psi: every worm box is below mmdet's 112 px level
+            # threshold, so all of them read P2; summed per image as in the paper
+            loss_embedding=dict(
+                type='SemiConvEmbeddingLoss', levels=[0], normalize='image', loss_weight=1.0),
             coord_scale=64.),  # input pixels per embedding unit
         mask_head=dict(
             type='SemiConvMaskHead',
@@ -23,3 +24,10 @@ model = dict(
                 type='SteeredBilateralKernel', sigma=1.0, kernel='laplacian',
                 train_seed='soft', test_seed='argmax'),
             loss_kernel=dict(type='LogSpaceBCELoss', loss_weight=1.0))))
+
+# The recipe of configs/semiconv_worms_cpu_finetune.py, from scratch: log_sigma takes steps of
+# about 1e-2 (Adam: ~lr per step) without weight decay, so sigma can travel; log K is ramped into
+# the logits over the first half while eq. (5) and the BCE on K train Phi and sigma.
+optim_wrapper = dict(
+    paramwise_cfg=dict(custom_keys={'log_sigma': dict(lr_mult=10., decay_mult=0.)}))
+custom_hooks = [dict(type='SemiConvStageHook', kernel_start_iter=0, kernel_ramp_iters=150)]
