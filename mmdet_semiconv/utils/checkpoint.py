@@ -36,7 +36,8 @@ def _numpy_globals() -> List[Callable]:
         from numpy.core import multiarray
     dtype_classes = [type(np.dtype(t)) for t in (
         np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
-        np.uint64, np.float16, np.float32, np.float64)]
+        np.uint64, np.float16, np.float32, np.float64, np.longdouble, np.complex64,
+        np.complex128, np.clongdouble)]
     return [multiarray._reconstruct, multiarray.scalar, np.ndarray, np.dtype] + dtype_classes
 
 
@@ -56,8 +57,10 @@ def history_buffer_getattr(obj, name: str):
 
 
 #: Every global an mmengine 0.10.7 / mmdet 3.3.0 checkpoint needs beyond torch's defaults.
-CHECKPOINT_GLOBALS: List = [HistoryBuffer, (history_buffer_getattr, 'builtins.getattr')
-                            ] + _numpy_globals()
+#: ``bytes``: an empty HistoryBuffer's ``np.array([])`` pickles its (empty) buffer as bytes;
+#: calling ``bytes`` only builds a bytes object.
+CHECKPOINT_GLOBALS: List = [HistoryBuffer, (history_buffer_getattr, 'builtins.getattr'),
+                            bytes] + _numpy_globals()
 
 _trusted: Dict[str, Callable] = {}
 

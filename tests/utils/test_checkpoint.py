@@ -4,7 +4,9 @@ import os.path as osp
 import pickle
 
 import pytest
+import numpy as np
 import torch
+from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.config import Config
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint
@@ -85,3 +87,16 @@ def test_getattr_is_served_only_for_history_buffer_statistics(tmp_path):
     torch.save({'meta': {'x': _GetattrEscape()}}, path)
     with pytest.raises(UntrustedCheckpointError, match='getattr'):
         _load_checkpoint(path)
+
+
+@pytest.mark.parametrize('content', [
+    {'message_hub': {'log_scalars': {'empty': HistoryBuffer()}}},  # pickles builtins.bytes
+    {'scalars': [t(1) for t in (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8,
+                                np.uint16, np.uint32, np.uint64, np.float16, np.float32,
+                                np.float64, np.longdouble, np.complex64, np.complex128)]},
+], ids=['empty-history-buffer', 'numpy-scalars'])
+def test_what_mmengine_can_write_loads(tmp_path, content):
+    path = str(tmp_path / 'ckpt.pth')
+    torch.save(content, path)
+    loaded = _load_checkpoint(path)
+    assert loaded.keys() == content.keys()
