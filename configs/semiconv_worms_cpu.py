@@ -16,18 +16,22 @@ model = dict(
             # eq. (5) where the RoIs read Psi: every worm box is below mmdet's 112 px level
             # threshold, so all of them read P2; summed per image as in the paper
             loss_embedding=dict(
-                type='SemiConvEmbeddingLoss', levels=[0], normalize='image', loss_weight=1.0),
+                type='SemiConvEmbeddingLoss', levels=[0], normalize='image', loss_weight=4.0),
             coord_scale=64.),  # input pixels per embedding unit
         mask_head=dict(
             type='SemiConvMaskHead',
             kernel=dict(  # eq. (10), sigma in embedding units
                 type='SteeredBilateralKernel', sigma=1.0, kernel='laplacian',
                 train_seed='soft', test_seed='argmax'),
-            loss_kernel=dict(type='LogSpaceBCELoss', loss_weight=1.0))))
+            loss_kernel=dict(type='LogSpaceBCELoss', loss_weight=0.25))))
 
-# The recipe of configs/semiconv_worms_cpu_finetune.py, from scratch: log_sigma takes steps of
-# about 1e-2 (Adam: ~lr per step) without weight decay, so sigma can travel; log K is ramped into
-# the logits over the first half while eq. (5) and the BCE on K train Phi and sigma.
+# The recipe of configs/semiconv_worms_cpu_finetune.py at the same absolute learning rates,
+# from scratch: Phi at 2.5e-3, log_sigma steps of about 1e-2 without weight decay; log K is
+# ramped into the logits over the first 100 iterations while eq. (5) and the BCE on K train
+# Phi and sigma.
 optim_wrapper = dict(
-    paramwise_cfg=dict(custom_keys={'log_sigma': dict(lr_mult=10., decay_mult=0.)}))
-custom_hooks = [dict(type='SemiConvStageHook', kernel_start_iter=0, kernel_ramp_iters=150)]
+    paramwise_cfg=dict(custom_keys={
+        'semiconv_branch': dict(lr_mult=2.5),
+        'log_sigma': dict(lr_mult=10., decay_mult=0.),
+    }))
+custom_hooks = [dict(type='SemiConvStageHook', kernel_start_iter=0, kernel_ramp_iters=100)]

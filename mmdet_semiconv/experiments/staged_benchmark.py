@@ -40,6 +40,11 @@ ARMS = {
 COLUMNS = (('coco/segm_mAP', 'mask AP'), ('coco/segm_mAP_50', 'AP50'),
            ('coco/segm_mAP_75', 'AP75'), ('coco/bbox_mAP', 'box AP'),
            ('gt_boxes/segm_mAP', 'mask AP on GT boxes'))
+#: what says whether the branch learns: training log (first/last logged value) and evaluation
+DIAGNOSTICS = (('train_sigma_px_first', 'sigma at first log (px)'),
+               ('sigma_px', 'sigma end (px)'), ('train_eq5_p2_first', 'eq. (5) P2 first'),
+               ('train_eq5_p2_last', 'eq. (5) P2 last'), ('logk_own', 'log K own'),
+               ('logk_other', 'log K other'), ('logk_background', 'log K background'))
 #: training-log diagnostics: first and last logged value
 LOGGED = ('sigma_px', 'eq5_p2', 'eq5_p3', 'eq5_p4', 'eq5_p5', 'loss_kernel', 'loss_mask')
 
@@ -171,14 +176,9 @@ def report(bench: StagedBenchmark, seeds: Sequence[int], recipe: str, command: s
         ['seed', 'arm'] + [c for _, c in COLUMNS],
         [[s, names[arm]] + [runs[arm][i][k] for k, _ in COLUMNS]
          for i, s in enumerate(seeds) for arm in ARMS])
-    diag_keys = ('sigma_px', 'logk_own', 'logk_other', 'logk_background')
-    diag = markdown_table(
-        ['seed', 'sigma start (px)', 'sigma end (px)', 'eq. (5) P2 first', 'eq. (5) P2 last',
-         'log K own', 'log K other', 'log K background'],
-        [[s, r.get('train_sigma_px_first', math.nan), r.get('sigma_px', math.nan),
-          r.get('train_eq5_p2_first', math.nan), r.get('train_eq5_p2_last', math.nan)]
-         + [r.get(k, math.nan) for k in diag_keys[1:]]
-         for s, r in zip(seeds, runs['semiconv'])])
+    diag = markdown_table(['seed'] + [c for _, c in DIAGNOSTICS],
+                          [[s] + [r.get(k, math.nan) for k, _ in DIAGNOSTICS]
+                           for s, r in zip(seeds, runs['semiconv'])])
     curves = markdown_table(
         ['seed'] + [f'iter {i}' for i in bench.stage1_curve(seeds[0])],
         [[s] + list(bench.stage1_curve(s).values()) for s in seeds])
@@ -192,6 +192,17 @@ def report(bench: StagedBenchmark, seeds: Sequence[int], recipe: str, command: s
             f'### Semi-conv diagnostics (validation split, ground-truth boxes)\n\n{diag}\n\n'
             f'### Stage 1: validation mask AP by iteration\n\n{curves}\n\n'
             f'### Settings\n\n```json\n{settings}\n```\n')
+
+
+def recipes_table(bench: StagedBenchmark, seed: int) -> str:
+    """Every finished run of ``seed`` (a tuning seed), one row per arm and recipe."""
+    rows = []
+    for path in sorted(glob.glob(osp.join(bench.seed_dir(seed), 'stage2_*', 'results.json'))):
+        r = read_json(path)
+        name = osp.basename(osp.dirname(path))[len('stage2_'):]
+        rows.append([name] + [r[k] for k, _ in COLUMNS]
+                    + [r.get(k, math.nan) for k, _ in DIAGNOSTICS])
+    return markdown_table(['arm_recipe'] + [c for _, c in COLUMNS + DIAGNOSTICS], rows)
 
 
 def run_benchmark(bench: StagedBenchmark, seeds: Sequence[int], recipe: str,

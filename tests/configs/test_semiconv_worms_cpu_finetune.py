@@ -26,7 +26,7 @@ def test_sigma_and_the_branch_get_their_own_lr():
     lrs = _lrs(wrapper, model)
     base = cfg.optim_wrapper.optimizer.lr
     assert lrs['roi_head.mask_head.kernel.log_sigma'] == (base * 40, 0.)
-    assert lrs['roi_head.semiconv_branch.embedding_neck.subnet.0.weight'][0] == base * 4
+    assert lrs['roi_head.semiconv_branch.embedding_neck.subnet.0.weight'][0] == base * 10
     assert lrs['roi_head.mask_head.convs.0.conv.weight'][0] == base  # shared with Mask R-CNN
 
 
@@ -42,10 +42,11 @@ def test_sigma_moves_in_a_few_steps():
     assert float(kernel.sigma) < 0.85 * start
 
 
-def test_lambda_ramps_over_the_first_half_of_stage_2():
+def test_lambda_ramps_before_the_lr_drops():
     cfg = Config.fromfile(CONFIG)
     hook = cfg.custom_hooks[0]
     ramp = [linear_ramp(it, hook.kernel_start_iter, hook.kernel_ramp_iters)
-            for it in (0, 74, 149, 299)]
-    assert ramp == [1 / 150, 0.5, 1.0, 1.0]
+            for it in (0, 49, 99, 299)]
+    assert ramp == [1 / 100, 0.5, 1.0, 1.0]
+    assert cfg.param_scheduler[0].milestones == [150]
     assert cfg.model.roi_head.semiconv_branch.loss_embedding.levels == [0]

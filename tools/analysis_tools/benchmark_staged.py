@@ -21,7 +21,8 @@ import sys
 import torch
 
 from mmdet_semiconv.datasets import WormConfig
-from mmdet_semiconv.experiments.staged_benchmark import StagedBenchmark, run_benchmark
+from mmdet_semiconv.experiments.staged_benchmark import (StagedBenchmark, recipes_table,
+                                                         run_benchmark)
 
 
 def main():
@@ -33,6 +34,8 @@ def main():
     parser.add_argument('--semiconv-options', nargs='*', default=[],
                         help='--cfg-options of the semi-conv arm (train, test, diagnostics)')
     parser.add_argument('--stage1-only', action='store_true')
+    parser.add_argument('--compare-recipes', action='store_true',
+                        help='print every finished run of each seed (for tuning seeds)')
     parser.add_argument('--out', help='write the markdown report here')
     parser.add_argument('--hardware', default=f'{platform.machine()} CPU, '
                         f'{torch.get_num_threads()} threads, torch {torch.__version__}')
@@ -46,6 +49,10 @@ def main():
     bench = StagedBenchmark(worms=worms, **{f.name: getattr(args, f.name)
                                             for f in dataclasses.fields(StagedBenchmark)
                                             if f.name != 'worms'})
+    if args.compare_recipes:
+        for seed in args.seeds:
+            print(f'seed {seed}\n{recipes_table(bench, seed)}\n')
+        return
     if args.stage1_only:
         for seed in args.seeds:
             bench.stage1(seed)
