@@ -156,7 +156,7 @@ def paired_difference(a: Sequence[float], b: Sequence[float]) -> Tuple[float, fl
 
 
 def report(bench: StagedBenchmark, seeds: Sequence[int], recipe: str, command: str,
-           wall_min: float, hardware: str) -> str:
+           wall_min: float, hardware: str, tuning_seeds: Sequence[int] = ()) -> str:
     """The markdown report of finished runs: table, paired differences, per seed, diagnostics."""
     runs = {arm: [bench.stage2(s, arm, recipe if arm == 'semiconv' else 'default')
                   for s in seeds] for arm in ARMS}
@@ -182,6 +182,9 @@ def report(bench: StagedBenchmark, seeds: Sequence[int], recipe: str, command: s
     curves = markdown_table(
         ['seed'] + [f'iter {i}' for i in bench.stage1_curve(seeds[0])],
         [[s] + list(bench.stage1_curve(s).values()) for s in seeds])
+    tuning = ''.join(
+        f'### Tuning seed {t}: every run (settings chosen here, then frozen)\n\n'
+        f'{recipes_table(bench, t)}\n\n' for t in tuning_seeds)
     settings = json.dumps(dict(asdict(bench), recipe=recipe,
                                recipe_options=runs['semiconv'][0]['options']), indent=1)
     return (f'Command: `{command}`  \nHardware: {hardware}. Wall time of this invocation: '
@@ -190,7 +193,7 @@ def report(bench: StagedBenchmark, seeds: Sequence[int], recipe: str, command: s
             f'difference over seeds with its 95% t-interval.\n\n{table}\n\n'
             f'### Per seed\n\n{per_seed}\n\n'
             f'### Semi-conv diagnostics (validation split, ground-truth boxes)\n\n{diag}\n\n'
-            f'### Stage 1: validation mask AP by iteration\n\n{curves}\n\n'
+            f'### Stage 1: validation mask AP by iteration\n\n{curves}\n\n{tuning}'
             f'### Settings\n\n```json\n{settings}\n```\n')
 
 
@@ -201,13 +204,15 @@ def recipes_table(bench: StagedBenchmark, seed: int) -> str:
         r = read_json(path)
         name = osp.basename(osp.dirname(path))[len('stage2_'):]
         rows.append([name] + [r[k] for k, _ in COLUMNS]
-                    + [r.get(k, math.nan) for k, _ in DIAGNOSTICS])
-    return markdown_table(['arm_recipe'] + [c for _, c in COLUMNS + DIAGNOSTICS], rows)
+                    + [r.get(k, math.nan) for k, _ in DIAGNOSTICS]
+                    + [' '.join(r['options']) or 'none'])
+    return markdown_table(['arm_recipe'] + [c for _, c in COLUMNS + DIAGNOSTICS]
+                          + ['--semiconv-options'], rows)
 
 
 def run_benchmark(bench: StagedBenchmark, seeds: Sequence[int], recipe: str,
                   options: Sequence[str], out: Optional[str], command: str,
-                  hardware: str) -> str:
+                  hardware: str, tuning_seeds: Sequence[int] = ()) -> str:
     """Stage 1 for every seed first (the long part), then both arms, then the report."""
     start = time.time()
     for s in seeds:
@@ -215,7 +220,8 @@ def run_benchmark(bench: StagedBenchmark, seeds: Sequence[int], recipe: str,
     for s in seeds:
         bench.stage2(s, 'maskrcnn')
         bench.stage2(s, 'semiconv', recipe, options)
-    text = report(bench, seeds, recipe, command, (time.time() - start) / 60, hardware)
+    text = report(bench, seeds, recipe, command, (time.time() - start) / 60, hardware,
+                  tuning_seeds)
     if out:
         with open(out, 'w') as f:
             f.write('# Staged benchmark on synthetic worms (Table 1 protocol)\n\n' + text)

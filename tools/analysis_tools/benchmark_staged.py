@@ -34,6 +34,8 @@ def main():
     parser.add_argument('--semiconv-options', nargs='*', default=[],
                         help='--cfg-options of the semi-conv arm (train, test, diagnostics)')
     parser.add_argument('--stage1-only', action='store_true')
+    parser.add_argument('--tuning-seeds', type=int, nargs='*', default=[],
+                        help='list every run of these seeds in the report')
     parser.add_argument('--compare-recipes', action='store_true',
                         help='print every finished run of each seed (for tuning seeds)')
     parser.add_argument('--out', help='write the markdown report here')
@@ -60,7 +62,7 @@ def main():
         return
     command = 'python tools/analysis_tools/benchmark_staged.py ' + ' '.join(sys.argv[1:])
     print(run_benchmark(bench, args.seeds, args.recipe, args.semiconv_options, args.out,
-                        command, args.hardware))
+                        command, args.hardware, args.tuning_seeds))
 
 
 if __name__ == '__main__':
