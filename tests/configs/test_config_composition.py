@@ -1,0 +1,52 @@
+"""Each semi-conv config is its plain-mmdet baseline plus the branch, and nothing else."""
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+from conftest import CONFIGS
+
+PAIRS = [
+    ('mask-rcnn_worms_cpu.py', 'semiconv_worms_cpu.py'),
+    ('mask-rcnn_worms_cpu_finetune.py', 'semiconv_worms_cpu_finetune.py'),
+    ('mask-rcnn_r101_fpn_voc.py', 'semiconv_voc.py'),
+    ('mask-rcnn_r101_fpn_celegans.py', 'semiconv_celegans.py'),
+    ('cascade-mask-rcnn_r101_fpn_voc.py', 'semiconv-cascade-mask-rcnn_r101_fpn_voc.py'),
+    ('cascade-mask-rcnn_worms_cpu.py', 'semiconv-cascade-mask-rcnn_worms_cpu.py'),
+]
+#: what a semi-conv config may add to or change in its baseline
+BRANCH_KEYS = {'model', 'custom_imports', 'custom_hooks', 'optim_wrapper', 'load_from',
+               'semiconv_paramwise_cfg'}
+
+
+def _flat(d, prefix=''):
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flat(v, f'{prefix}{k}.'))
+        else:
+            out[f'{prefix}{k}'] = v
+    return out
+
+
+@pytest.mark.parametrize('baseline, semiconv', PAIRS)
+def test_semiconv_config_is_its_baseline_plus_the_branch(baseline, semiconv):
+    base = Config.fromfile(osp.join(CONFIGS, baseline)).to_dict()
+    ours = Config.fromfile(osp.join(CONFIGS, semiconv)).to_dict()
+    assert base['model']['roi_head']['type'] in ('StandardRoIHead', 'CascadeRoIHead')
+    assert base['model']['roi_head']['mask_head']['type'] == 'FCNMaskHead'
+    assert 'SemiConv' in ours['model']['roi_head']['type']
+    assert ours['model']['roi_head']['mask_head']['type'] == 'SemiConvMaskHead'
+    changed = {k for k in set(base) | set(ours) if base.get(k) != ours.get(k)}
+    assert changed <= BRANCH_KEYS, changed - BRANCH_KEYS
+    # inside the model only the RoI head's type, the branch and the mask head's kernel differ
+    fb, fo = _flat(base['model']), _flat(ours['model'])
+    diff = {k for k in set(fb) | set(fo) if fb.get(k) != fo.get(k)}
+    allowed = ('roi_head.type', 'roi_head.semiconv_branch.', 'roi_head.mask_head.type',
+               'roi_head.mask_head.kernel.', 'roi_head.mask_head.loss_kernel.')
+    assert all(k.startswith(allowed) for k in diff), sorted(diff)
+    # the optimiser is the baseline's but for the branch's paramwise settings
+    if 'optim_wrapper' in changed:
+        o = dict(ours['optim_wrapper'])
+        o.pop('paramwise_cfg')
+        assert o == base['optim_wrapper']
