@@ -2,6 +2,7 @@
 
     python tools/dataset_converters/bbbc010_to_coco.py data/BBBC010 --out-dir data/bbbc010_coco \\
         [--image-type binary|brightfield] [--train-wells wells.txt]
+        [--foreground provided|union] [--min-foreground-iou 0.95]
 
 ``data/BBBC010`` holds the unzipped BBBC010_v2_images, BBBC010_v1_foreground and
 BBBC010_v1_foreground_eachworm. Default split: wells A01-C02 train, C03-E04 test; a
@@ -19,17 +20,26 @@ def main():
     parser.add_argument('--out-dir', required=True)
     parser.add_argument('--image-type', choices=['binary', 'brightfield'], default='binary')
     parser.add_argument('--train-wells', help='file with one train well per line')
+    parser.add_argument('--foreground', choices=['provided', 'union'], default='provided',
+                        help='binary input: <well>_binary.png or the union of the worm masks')
+    parser.add_argument('--min-foreground-iou', type=float, default=0.95,
+                        help='warn for wells whose foreground disagrees with their masks')
     args = parser.parse_args()
     wells = None
     if args.train_wells:
         with open(args.train_wells) as f:
             wells = [w.strip() for w in f if w.strip()]
     try:
-        cocos = convert_bbbc010(args.root, args.out_dir, args.image_type, wells)
+        cocos = convert_bbbc010(args.root, args.out_dir, args.image_type, wells,
+                                foreground=args.foreground,
+                                min_foreground_iou=args.min_foreground_iou)
     except ConversionError as e:
         sys.exit(f'error: {e}')
     for split, coco in cocos.items():
-        print(f'{split}: {len(coco["images"])} images, {len(coco["annotations"])} worms')
+        ious = [im['foreground_iou'] for im in coco['images']]
+        print(f'{split}: {len(coco["images"])} images, {len(coco["annotations"])} worms, '
+              f'foreground IoU with the masks min {min(ious):.3f} / mean '
+              f'{sum(ious) / len(ious):.3f}')
 
 
 if __name__ == '__main__':

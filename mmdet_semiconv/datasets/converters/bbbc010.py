@@ -12,12 +12,19 @@ converts the ``w1`` channel, rescaling its 16 bits linearly so that the 0.5th an
 percentiles of the image map to 0 and 255 (8-bit PNG). Images are written to
 ``<out_dir>/images/<well>.png`` and annotations to ``<out_dir>/annotations/{train,test}.json``.
 
+Alignment: for each well the IoU between the provided binary foreground and the union of the
+worm masks is measured, stored as ``images[i]['foreground_iou']`` and warned about (naming the
+well) below ``min_foreground_iou``: a foreground shifted by a pixel or drawn differently from
+the masks would otherwise go unnoticed into training. ``foreground='union'`` builds the binary
+input from the union of the worm masks instead of the provided file.
+
 Split: 50/50 by well; by default wells A01-C02 train and C03-E04 test (a public split of the
 100 images). ``train_wells`` overrides the train list; every other well is test.
 """
 import glob
 import os.path as osp
 import re
+import warnings
 from typing import Dict, List, Optional, Sequence
 
 import cv2
@@ -55,12 +62,28 @@ def brightfield_to_uint8(img: np.ndarray) -> np.ndarray:
     return (np.clip(out, 0, 1) * 255).round().astype(np.uint8)
 
 
+def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """IoU of two boolean masks (1 when both are empty)."""
+    union = np.logical_or(a, b).sum()
+    return float(np.logical_and(a, b).sum() / union) if union else 1.0
+
+
 def convert_bbbc010(root: str, out_dir: str, image_type: str = 'binary',
                     train_wells: Optional[Sequence[str]] = None,
-                    channel: str = 'w1') -> Dict[str, dict]:
-    """Convert BBBC010 to COCO; returns ``{'train': coco, 'test': coco}``."""
+                    channel: str = 'w1', foreground: str = 'provided',
+                    min_foreground_iou: float = 0.95) -> Dict[str, dict]:
+    """Convert BBBC010 to COCO; returns ``{'train': coco, 'test': coco}``.
+
+    Args:
+        foreground (str): binary input from the ``'provided'`` ``<well>_binary.png`` or from
+            the ``'union'`` of the worm masks.
+        min_foreground_iou (float): warn for a well whose provided foreground has a lower IoU
+            with the union of its worm masks.
+    """
     if image_type not in ('binary', 'brightfield'):
         raise ValueError(f"image_type must be 'binary' or 'brightfield', got {image_type!r}")
+    if foreground not in ('provided', 'union'):
+        raise ValueError(f"foreground must be 'provided' or 'union', got {foreground!r}")
     fg_dir = osp.join(root, 'BBBC010_v1_foreground')
     worm_dir = osp.join(root, 'BBBC010_v1_foreground_eachworm')
     img_dir = osp.join(root, 'BBBC010_v2_images')
@@ -95,9 +118,17 @@ def convert_bbbc010(root: str, out_dir: str, image_type: str = 'binary',
             raise ConversionError(f'{worm_dir} has no {well}_<nn>_ground_truth.png for '
                                   f'{fg_path}')
         masks = [_read_mask(p, fg.shape) for p in worm_paths]
+        union = np.any(masks, axis=0)
+        fg_iou = mask_iou(fg, union)
+        if fg_iou < min_foreground_iou:
+            warnings.warn(f'BBBC010 well {well}: {fg_path} has IoU {fg_iou:.3f} with the union '
+                          f'of its {len(masks)} worm masks (< {min_foreground_iou}); check the '
+                          "files, or build the input from the masks with foreground='union' "
+                          '(--foreground union)')
         name = f'images/{well}.png'
         if image_type == 'binary':
-            img = np.repeat((fg * 255).astype(np.uint8)[..., None], 3, 2)
+            binary = union if foreground == 'union' else fg
+            img = np.repeat((binary * 255).astype(np.uint8)[..., None], 3, 2)
         else:
             tifs = glob.glob(osp.join(img_dir, f'*_{well}_{channel}_*.tif'))
             if len(tifs) != 1:
@@ -112,7 +143,8 @@ def convert_bbbc010(root: str, out_dir: str, image_type: str = 'binary',
         split = 'train' if well in train else 'test'
         coco = cocos[split]
         coco['images'].append(dict(id=image_id, file_name=name, height=fg.shape[0],
-                                   width=fg.shape[1], well=well))
+                                   width=fg.shape[1], well=well,
+                                   foreground_iou=round(fg_iou, 4)))
         for m in masks:
             coco['annotations'].append(coco_annotation(m, ann_id, image_id, 1))
             ann_id += 1

@@ -93,3 +93,21 @@ def test_named_errors(tmp_path):
     os.remove(osp.join(src, 'BBBC010_v1_foreground_eachworm', 'C03_03_ground_truth.png'))
     with pytest.raises(ConversionError, match='no C03_<nn>_ground_truth.png'):
         convert_bbbc010(src, str(tmp_path / 'o3'))
+
+
+def test_a_shifted_foreground_is_reported_and_can_be_rebuilt(tmp_path):
+    src = str(tmp_path / 'src')
+    truth = make_bbbc010(src)
+    fg_path = osp.join(src, 'BBBC010_v1_foreground', 'C03_binary.png')
+    shifted = np.roll(np.any(truth['C03'], 0), 1, axis=1)  # one pixel to the right
+    cv2.imwrite(fg_path, shifted.astype(np.uint8) * 255)
+    with pytest.warns(UserWarning, match=r'well C03: .* IoU 0\.\d+'):
+        cocos = convert_bbbc010(src, str(tmp_path / 'out'))
+    ious = {im['well']: im['foreground_iou'] for c in cocos.values() for im in c['images']}
+    assert ious['A01'] == 1.0 and ious['C03'] < 0.95
+    # the input image is the union of the masks with foreground='union'
+    out = str(tmp_path / 'union')
+    with pytest.warns(UserWarning, match='C03'):
+        convert_bbbc010(src, out, foreground='union')
+    img = cv2.imread(osp.join(out, 'images', 'C03.png'), cv2.IMREAD_GRAYSCALE) > 0
+    assert np.array_equal(img, np.any(truth['C03'], 0))
