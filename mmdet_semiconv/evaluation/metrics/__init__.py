@@ -1,3 +1,7 @@
-from .voc_apr_metric import VOCAPrMetric, average_precision, match_detections
+from .voc_apr_metric import (VOCAPrMetric, average_precision, average_precision_11pt,
+                             match_detections, match_detections_sds)
 
-__all__ = ['VOCAPrMetric', 'average_precision', 'match_detections']
+__all__ = [
+    'VOCAPrMetric', 'average_precision', 'average_precision_11pt', 'match_detections',
+    'match_detections_sds'
+]

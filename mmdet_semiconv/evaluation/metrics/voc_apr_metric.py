@@ -32,6 +32,42 @@ def average_precision(tp: np.ndarray, num_gt: int) -> float:
     return float(np.sum((mrec[idx + 1] - mrec[idx]) * mpre[idx + 1]))
 
 
+def average_precision_11pt(tp: np.ndarray, num_gt: int) -> float:
+    """VOC 2007 AP: the mean over recall 0, 0.1, ..., 1 of the best precision at that recall or
+    above (``voc_ap(..., use_07_metric=True)`` of py-faster-rcnn, MNC and FCIS)."""
+    if len(tp) == 0:
+        return 0.
+    tp = tp.astype(float)
+    tps, fps = np.cumsum(tp), np.cumsum(1 - tp)
+    recall = tps / num_gt
+    precision = tps / np.maximum(tps + fps, np.finfo(float).eps)
+    return float(np.mean([precision[recall >= t].max() if (recall >= t).any() else 0.
+                          for t in np.arange(0., 1.1, 0.1)]))
+
+
+def match_detections_sds(pred_rles: list, scores: np.ndarray, gt_rles: list,
+                         thr: float) -> np.ndarray:
+    """The matching of SDS/MNC/FCIS (MNC ``voc_eval_sds``) in one image: by decreasing score,
+    each detection looks at the ground truth it overlaps most; it is a true positive if that IoU
+    is above ``thr`` (strictly) and that ground truth is not taken yet, otherwise a false
+    positive (even if another, untaken ground truth would have matched).
+
+    Returns:
+        np.ndarray: 1/0 per detection, in the order of ``pred_rles``.
+    """
+    tp = np.zeros(len(pred_rles))
+    if not pred_rles or not gt_rles:
+        return tp
+    ious = mask_utils.iou(pred_rles, gt_rles, [0] * len(gt_rles))  # (P, G)
+    taken = np.zeros(len(gt_rles), bool)
+    for i in np.argsort(-scores, kind='stable'):
+        j = int(ious[i].argmax())
+        if ious[i, j] > thr and not taken[j]:
+            taken[j] = True
+            tp[i] = 1
+    return tp
+
+
 def match_detections(pred_rles: list, scores: np.ndarray, gt_rles: list,
                      thr: float) -> np.ndarray:
     """Greedy VOC matching in one image: by decreasing score, each detection takes the
@@ -59,8 +95,16 @@ class VOCAPrMetric(BaseMetric):
     """APr (Hariharan et al., SDS) of instance masks at several IoU thresholds.
 
     For each class and threshold, all detections of the class over the data set are ranked by
-    score and greedily matched to ground truth (:func:`match_detections`); AP is the area under
-    the precision envelope over every recall point (VOC 2010+, :func:`average_precision`).
+    score and matched to ground truth, and AP is computed, by one of two protocols:
+
+    * ``'sds'`` (default): what the rows SDS, MNC and FCIS of the paper's Table 2 computed
+      (MNC ``lib/utils/voc_eval.py::voc_eval_sds``, FCIS ``pascal_voc_eval.py``): each
+      detection takes its best-IoU ground truth, a false positive if that one is taken or the
+      IoU is not above the threshold (:func:`match_detections_sds`); VOC 2007 11-point AP
+      (:func:`average_precision_11pt`). Use it to compare with Table 2.
+    * ``'voc2010'``: each detection takes the best *untaken* ground truth with IoU >= the
+      threshold (:func:`match_detections`); area under the precision envelope over every
+      recall point (VOC 2010+, :func:`average_precision`).
     ``mAPr@t`` is the mean over classes that have ground truth. A class with ground truth and
     no detection scores 0; detections in an image without ground truth of their class are false
     positives.
@@ -73,12 +117,20 @@ class VOCAPrMetric(BaseMetric):
     Args:
         ann_file (str): COCO json of the ground truth (from our converters).
         iou_thrs (Sequence[float]): Defaults to (0.5, 0.7), as the paper's Table 2 reports.
+        protocol (str): ``'sds'`` (Table 2's) or ``'voc2010'``.
     """
     default_prefix: Optional[str] = 'voc'
+    PROTOCOLS = {'sds': (match_detections_sds, average_precision_11pt),
+                 'voc2010': (match_detections, average_precision)}
 
     def __init__(self, ann_file: str, iou_thrs: Sequence[float] = (0.5, 0.7),
-                 collect_device: str = 'cpu', prefix: Optional[str] = None) -> None:
+                 protocol: str = 'sds', collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
+        if protocol not in self.PROTOCOLS:
+            raise ValueError(f'protocol must be one of {sorted(self.PROTOCOLS)}, got '
+                             f'{protocol!r}')
+        self.protocol = protocol
         self.ann_file = ann_file
         self.iou_thrs = tuple(iou_thrs)
         self._coco: Optional[COCO] = None
@@ -118,6 +170,7 @@ class VOCAPrMetric(BaseMetric):
                 by_class[int(label)].append((res['img_id'], rle, float(score)))
         img_ids = sorted({r['img_id'] for r in results})
 
+        match, ap_of = self.PROTOCOLS[self.protocol]
         metrics = {}
         per_class = {thr: [] for thr in self.iou_thrs}
         for label, cat_id in enumerate(cat_ids):
@@ -134,11 +187,11 @@ class VOCAPrMetric(BaseMetric):
                 for img_id, items in per_img.items():
                     rles = [r for r, _ in items]
                     s = np.array([sc for _, sc in items])
-                    tps.append(match_detections(rles, s, gts.get(img_id, []), thr))
+                    tps.append(match(rles, s, gts.get(img_id, []), thr))
                     scores.append(s)
                 if scores:
                     order = np.argsort(-np.concatenate(scores), kind='stable')
-                    ap = average_precision(np.concatenate(tps)[order], num_gt)
+                    ap = ap_of(np.concatenate(tps)[order], num_gt)
                 else:
                     ap = 0.
                 per_class[thr].append(ap)

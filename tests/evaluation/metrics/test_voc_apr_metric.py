@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from mmdet_semiconv.evaluation import VOCAPrMetric
-from mmdet_semiconv.evaluation.metrics import average_precision, match_detections
+from mmdet_semiconv.evaluation.metrics import (average_precision, average_precision_11pt,
+                                               match_detections, match_detections_sds)
 
 
 def _rle(m):
@@ -26,6 +27,27 @@ def test_average_precision_hand_computed():
     assert average_precision(np.array([1, 0, 1]), 2) == pytest.approx(0.5 + 1 / 3)
     assert average_precision(np.array([]), 3) == 0.
     assert average_precision(np.array([1, 1]), 4) == pytest.approx(0.5)
+
+
+def test_11_point_average_precision_hand_computed():
+    # recall 1/2, 1/2, 1 with precision 1, 1/2, 2/3: 6 points (t <= 0.5) at 1, 5 at 2/3
+    assert average_precision_11pt(np.array([1, 0, 1]), 2) == pytest.approx((6 + 5 * 2 / 3) / 11)
+    assert average_precision_11pt(np.array([]), 3) == 0.
+
+
+def test_the_two_protocols_differ_where_the_best_match_is_taken():
+    """d2 overlaps A most (taken by d1) and B enough: VOC 2010 gives it B, SDS a false positive."""
+    enc = [mask_utils.encode(np.asfortranarray(m.astype(np.uint8))) for m in (
+        _box(0, 10, 0, 10), _box(0, 10, 4, 14), _box(0, 10, 0, 10), _box(0, 10, 1, 11))]
+    gts, preds, scores = enc[:2], enc[2:], np.array([0.9, 0.8])
+    # IoU(d2, A) = 90/110, IoU(d2, B) = 70/130 = 0.54
+    assert match_detections(preds, scores, gts, 0.5).tolist() == [1, 1]
+    assert match_detections_sds(preds, scores, gts, 0.5).tolist() == [1, 0]
+    assert average_precision(np.array([1, 1]), 2) == pytest.approx(1.)
+    assert average_precision_11pt(np.array([1, 0]), 2) == pytest.approx(6 / 11)
+    # SDS needs the IoU strictly above the threshold
+    assert match_detections_sds(preds[:1], scores[:1], enc[1:2], 60 / 140).tolist() == [0]
+    assert match_detections(preds[:1], scores[:1], enc[1:2], 60 / 140).tolist() == [1]
 
 
 def test_matching_is_greedy_by_score_and_one_to_one():
@@ -60,8 +82,9 @@ def _sample(img_id, masks, scores, labels):
         labels=torch.tensor(labels)))
 
 
-def test_metric_hand_computed(ann_file):
-    metric = VOCAPrMetric(ann_file)
+@pytest.mark.parametrize('protocol', ['sds', 'voc2010'])
+def test_metric_hand_computed(ann_file, protocol):
+    metric = VOCAPrMetric(ann_file, protocol=protocol)
     metric.dataset_meta = dict(classes=('cat', 'dog', 'bird'))
     # cat: a perfect mask in image 1 that also covers the void band (IoU 100/160 without the
     # void rule, 1 with it), and a higher-scored false positive in image 2 (no ground truth).
@@ -70,7 +93,8 @@ def test_metric_hand_computed(ann_file):
     metric.process({}, [_sample(1, [cat_with_void], [0.9], [0]),
                         _sample(2, [_box(0, 5, 0, 5)], [0.95], [0])])
     res = metric.compute_metrics(metric.results)
-    # cat ranking: FP (0.95) then TP (0.9): precision 0, 1/2 at recall 0, 1 -> AP 0.5
+    # cat ranking: FP (0.95) then TP (0.9): precision 0, 1/2 at recall 0, 1 -> AP 0.5 (both
+    # protocols: the envelope and all 11 points see precision 1/2)
     assert res['APr@0.5_cat'] == pytest.approx(0.5)
     assert res['APr@0.7_cat'] == pytest.approx(0.5)  # only thanks to the void rule
     assert res['APr@0.5_dog'] == 0.
