@@ -13,15 +13,27 @@ replaced by one that
 * checks a model-zoo checkpoint against the sha256 prefix in its name (mmdet's and torch.hub's
   convention, ``<name>_<date>-<sha256 prefix>.pth``), raising :class:`CheckpointHashError` on a
   corrupted or truncated download (``mim download`` itself does not check).
+
+Every other scheme that reaches ``torch.load`` goes through the same loader: ``http(s)://`` (and
+with it ``torchvision://``, ``modelzoo://``, ``open-mmlab://``, ``openmmlab://`` and
+``mmcls://``, which resolve to URLs; mmengine's versions call ``torch.hub.load_state_dict_from_url``,
+whose ``weights_only`` defaults to False, so a crafted remote checkpoint would run code),
+``s3://``/``petrel://`` and ``pavi://``: the file is downloaded (into torch.hub's cache, with
+torch.hub's ``check_hash`` on the sha256 prefix in the name) and then loaded as a local file.
 """
 import hashlib
 import os
 import os.path as osp
 import re
+import tempfile
+from urllib.parse import urlparse
 from typing import Callable, Dict, Iterable, List, Optional
 
 import numpy as np
 import torch
+import mmengine.runner.checkpoint as mmengine_checkpoint
+from mmengine.dist import get_dist_info
+from mmengine.fileio import get_file_backend
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
@@ -170,3 +182,73 @@ def load_from_local(filename: str, map_location=None) -> dict:
         raise FileNotFoundError(f'{filename} can not be found.')
     verify_checkpoint_hash(filename)
     return safe_load(filename, map_location)
+
+
+def download_checkpoint(url: str, model_dir: Optional[str] = None,
+                        progress: bool = False) -> str:
+    """Download ``url`` into torch.hub's checkpoint cache (once) without unpickling it.
+
+    torch.hub's convention: a file named ``<name>-<sha256 prefix>.<ext>`` is checked against
+    that prefix while downloading.
+
+    Returns:
+        str: the cached file.
+    """
+    model_dir = model_dir or osp.join(torch.hub.get_dir(), 'checkpoints')
+    os.makedirs(model_dir, exist_ok=True)
+    cached = osp.join(model_dir, osp.basename(urlparse(url).path))
+    if not osp.exists(cached):
+        match = torch.hub.HASH_REGEX.search(osp.basename(cached))
+        try:
+            torch.hub.download_url_to_file(url, cached, match.group(1) if match else None,
+                                           progress=progress)
+        except RuntimeError as e:
+            if 'hash' in str(e):
+                raise CheckpointHashError(f'{url}: {e} Nothing was loaded; check the URL or '
+                                          'the file behind it.') from e
+            raise
+    return cached
+
+
+@CheckpointLoader.register_scheme(prefixes=('http://', 'https://'), force=True)
+def load_from_http(filename: str, map_location=None, model_dir: Optional[str] = None,
+                   progress: bool = False) -> dict:
+    """mmengine's ``http(s)://`` scheme: download (rank 0 first), then :func:`load_from_local`."""
+    rank, world_size = get_dist_info()
+    if rank == 0:
+        cached = download_checkpoint(filename, model_dir, progress)
+    if world_size > 1:
+        torch.distributed.barrier()
+        if rank > 0:
+            cached = download_checkpoint(filename, model_dir, progress)
+    return load_from_local(cached, map_location)
+
+
+# torchvision://, open-mmlab://, mmcls:// resolve their URL and call this module-level name
+mmengine_checkpoint.load_from_http = load_from_http
+
+
+@CheckpointLoader.register_scheme(prefixes=[r'(\S+\:)?s3://', r'(\S+\:)?petrel://'],
+                                  force=True)
+def load_from_ceph(filename: str, map_location=None, backend: str = 'petrel') -> dict:
+    """mmengine's ``s3://``/``petrel://`` scheme, loading the bytes through :func:`safe_load`."""
+    data = get_file_backend(filename, backend_args={'backend': backend}).get(filename)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = osp.join(tmp, osp.basename(filename))
+        with open(path, 'wb') as f:
+            f.write(data)
+        return safe_load(path, map_location)
+
+
+@CheckpointLoader.register_scheme(prefixes='pavi://', force=True)
+def load_from_pavi(filename: str, map_location=None) -> dict:
+    """mmengine's ``pavi://`` scheme, loading the download through :func:`safe_load`."""
+    try:
+        from pavi import modelcloud
+    except ImportError as e:
+        raise ImportError('Please install pavi to load checkpoint from modelcloud.') from e
+    model = modelcloud.get(filename[len('pavi://'):])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = osp.join(tmp, model.name)
+        model.download(path)
+        return safe_load(path, map_location)
