@@ -100,3 +100,15 @@ def test_what_mmengine_can_write_loads(tmp_path, content):
     torch.save(content, path)
     loaded = _load_checkpoint(path)
     assert loaded.keys() == content.keys()
+
+
+@pytest.mark.slow
+def test_a_checkpoint_saved_after_validation_loads(tiny_config, tmp_path):
+    """The message hub then also holds the validation metrics and their buffers."""
+    runner = _runner(tiny_config, tmp_path / 'valrun', 'valrun',
+                     **{'train_cfg.max_iters': 2, 'train_cfg.val_interval': 1,
+                        'model.test_cfg.rcnn.score_thr': 0.})
+    runner.train()
+    ckpt = _load_checkpoint(str(tmp_path / 'valrun' / 'iter_2.pth'))  # saved after a val
+    scalars = ckpt['message_hub']['log_scalars']
+    assert any(k.startswith('val/') for k in scalars), sorted(scalars)
