@@ -16,8 +16,9 @@ replaced by one that
 
 Every other scheme that reaches ``torch.load`` goes through the same loader: ``http(s)://`` (and
 with it ``torchvision://``, ``modelzoo://``, ``open-mmlab://``, ``openmmlab://`` and
-``mmcls://``, which resolve to URLs; mmengine's versions call ``torch.hub.load_state_dict_from_url``,
-whose ``weights_only`` defaults to False, so a crafted remote checkpoint would run code),
+``mmcls://``, which resolve to URLs; mmengine's versions call
+``torch.hub.load_state_dict_from_url``, whose ``weights_only`` defaults to False, so a crafted
+remote checkpoint would run code),
 ``s3://``/``petrel://`` and ``pavi://``: the file is downloaded (into torch.hub's cache, with
 torch.hub's ``check_hash`` on the sha256 prefix in the name) and then loaded as a local file.
 """

@@ -58,8 +58,8 @@ def test_a_checkpoint_of_ours_loads_over_http(server):
     assert loaded['meta']['message_hub']['log_scalars']['loss'].current() == 0.5
 
 
-def test_a_crafted_checkpoint_is_refused_and_its_payload_never_runs(server, tmp_path,
-                                                                     monkeypatch):
+def test_a_crafted_checkpoint_is_refused_and_its_payload_never_runs(
+        server, tmp_path, monkeypatch):
     www, url = server
     marker = tmp_path / 'pwned'
     torch.save({'state_dict': {}, 'x': _Payload(marker)}, str(www / 'evil.pth'))
@@ -89,8 +89,8 @@ def test_a_download_whose_hash_prefix_does_not_match_is_refused(server):
 
 
 @pytest.mark.slow
-def test_tools_test_and_init_cfg_take_our_trained_checkpoint_over_http(server, tmp_path,
-                                                                      tiny_trained):
+def test_tools_test_and_init_cfg_take_our_trained_checkpoint_over_http(
+        server, tmp_path, tiny_trained):
     import subprocess
     import sys
 

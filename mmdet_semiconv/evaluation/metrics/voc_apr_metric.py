@@ -1,6 +1,6 @@
 """VOCAPrMetric: mean APr of instance masks at IoU 0.5 and 0.7 (the paper's Table 2 protocol)."""
 from collections import defaultdict
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pycocotools.mask as mask_utils
@@ -12,6 +12,13 @@ from pycocotools.coco import COCO
 from mmdet.registry import METRICS
 
 
+def _precision_recall(tp: np.ndarray, num_gt: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Precision and recall after each detection of a ranked list of 1/0 true positives."""
+    tp = tp.astype(float)
+    tps, fps = np.cumsum(tp), np.cumsum(1 - tp)
+    return tps / np.maximum(tps + fps, np.finfo(float).eps), tps / num_gt
+
+
 def average_precision(tp: np.ndarray, num_gt: int) -> float:
     """VOC (2010+) AP: area under the precision envelope, over every recall point.
 
@@ -21,10 +28,7 @@ def average_precision(tp: np.ndarray, num_gt: int) -> float:
     """
     if len(tp) == 0:
         return 0.
-    tp = tp.astype(float)
-    tps, fps = np.cumsum(tp), np.cumsum(1 - tp)
-    recall = tps / num_gt
-    precision = tps / np.maximum(tps + fps, np.finfo(float).eps)
+    precision, recall = _precision_recall(tp, num_gt)
     mrec = np.concatenate([[0.], recall, [1.]])
     mpre = np.concatenate([[0.], precision, [0.]])
     mpre = np.maximum.accumulate(mpre[::-1])[::-1]  # the envelope
@@ -37,12 +41,26 @@ def average_precision_11pt(tp: np.ndarray, num_gt: int) -> float:
     above (``voc_ap(..., use_07_metric=True)`` of py-faster-rcnn, MNC and FCIS)."""
     if len(tp) == 0:
         return 0.
-    tp = tp.astype(float)
-    tps, fps = np.cumsum(tp), np.cumsum(1 - tp)
-    recall = tps / num_gt
-    precision = tps / np.maximum(tps + fps, np.finfo(float).eps)
+    precision, recall = _precision_recall(tp, num_gt)
     return float(np.mean([precision[recall >= t].max() if (recall >= t).any() else 0.
                           for t in np.arange(0., 1.1, 0.1)]))
+
+
+def _match(pred_rles: list, scores: np.ndarray, gt_rles: list,
+           pick: Callable[[np.ndarray, np.ndarray], int]) -> np.ndarray:
+    """By decreasing score, ``pick(ious_of_detection, taken)`` returns the ground truth the
+    detection takes, or -1 for a false positive."""
+    tp = np.zeros(len(pred_rles))
+    if not pred_rles or not gt_rles:
+        return tp
+    ious = mask_utils.iou(pred_rles, gt_rles, [0] * len(gt_rles))  # (P, G)
+    taken = np.zeros(len(gt_rles), bool)
+    for i in np.argsort(-scores, kind='stable'):
+        j = pick(ious[i], taken)
+        if j >= 0:
+            taken[j] = True
+            tp[i] = 1
+    return tp
 
 
 def match_detections_sds(pred_rles: list, scores: np.ndarray, gt_rles: list,
@@ -55,17 +73,10 @@ def match_detections_sds(pred_rles: list, scores: np.ndarray, gt_rles: list,
     Returns:
         np.ndarray: 1/0 per detection, in the order of ``pred_rles``.
     """
-    tp = np.zeros(len(pred_rles))
-    if not pred_rles or not gt_rles:
-        return tp
-    ious = mask_utils.iou(pred_rles, gt_rles, [0] * len(gt_rles))  # (P, G)
-    taken = np.zeros(len(gt_rles), bool)
-    for i in np.argsort(-scores, kind='stable'):
-        j = int(ious[i].argmax())
-        if ious[i, j] > thr and not taken[j]:
-            taken[j] = True
-            tp[i] = 1
-    return tp
+    def pick(ious, taken):
+        j = int(ious.argmax())
+        return j if ious[j] > thr and not taken[j] else -1
+    return _match(pred_rles, scores, gt_rles, pick)
 
 
 def match_detections(pred_rles: list, scores: np.ndarray, gt_rles: list,
@@ -76,18 +87,11 @@ def match_detections(pred_rles: list, scores: np.ndarray, gt_rles: list,
     Returns:
         np.ndarray: 1/0 per detection, in the order of ``pred_rles``.
     """
-    tp = np.zeros(len(pred_rles))
-    if not pred_rles or not gt_rles:
-        return tp
-    ious = mask_utils.iou(pred_rles, gt_rles, [0] * len(gt_rles))  # (P, G)
-    taken = np.zeros(len(gt_rles), bool)
-    for i in np.argsort(-scores, kind='stable'):
-        cand = np.where(taken, -1., ious[i])
+    def pick(ious, taken):
+        cand = np.where(taken, -1., ious)
         j = int(cand.argmax())
-        if cand[j] >= thr:
-            taken[j] = True
-            tp[i] = 1
-    return tp
+        return j if cand[j] >= thr else -1
+    return _match(pred_rles, scores, gt_rles, pick)
 
 
 @METRICS.register_module()
