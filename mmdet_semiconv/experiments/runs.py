@@ -55,14 +55,20 @@ def train(config: str, work_dir: str, iters: int, options: Sequence[str],
 
 
 def val_curve(work_dir: str, metric: str = 'coco/segm_mAP') -> Dict[int, float]:
-    """``{iteration: metric}`` of every validation logged in ``work_dir`` (all resumed runs)."""
-    curve = {}
+    """``{iteration: metric}`` of every validation logged in ``work_dir`` (all resumed runs).
+
+    mmengine logs a validation of an iteration-based loop with ``step`` 0, so each one is
+    given the iteration of the training record logged before it.
+    """
+    curve, last_iter = {}, 0
     for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):
         with open(path) as f:
             for line in f:
                 rec = json.loads(line)
                 if metric in rec:
-                    curve[int(rec['step'])] = float(rec[metric])
+                    curve[last_iter] = float(rec[metric])
+                elif 'iter' in rec:
+                    last_iter = int(rec['iter'])
     return dict(sorted(curve.items()))
 
 

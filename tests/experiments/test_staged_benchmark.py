@@ -26,9 +26,11 @@ def _scalars(path, records):
 
 def test_curves_and_logged_diagnostics_span_resumed_runs(tmp_path):
     _scalars(str(tmp_path / 'a' / 'vis_data' / 'scalars.json'),
-             [dict(step=25, sigma_px=64., eq5_p2=0.5), dict(step=150, **{'coco/segm_mAP': .2})])
+             [dict(iter=25, step=25, sigma_px=64., eq5_p2=0.5),
+              dict(iter=150, step=150), dict(step=0, **{'coco/segm_mAP': .2})])
     _scalars(str(tmp_path / 'b' / 'vis_data' / 'scalars.json'),
-             [dict(step=175, sigma_px=20., eq5_p2=0.1), dict(step=300, **{'coco/segm_mAP': .3})])
+             [dict(iter=175, step=175, sigma_px=20., eq5_p2=0.1),
+              dict(iter=300, step=300), dict(step=0, **{'coco/segm_mAP': .3})])
     assert val_curve(str(tmp_path)) == {150: .2, 300: .3}
     logged = _logged(str(tmp_path))
     assert logged['train_sigma_px_first'] == 64. and logged['train_sigma_px_last'] == 20.
