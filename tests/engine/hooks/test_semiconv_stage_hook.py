@@ -52,7 +52,8 @@ def test_stage2_loads_stage1_and_the_hook_schedules_the_branch(stage1):
     runner.register_hook(Probe(), priority='LOW')
     runner.train()
     # lambda: 0 before iteration 1, then ramped; eq. (5) warms up from iteration 0
-    assert seen == [(0.0, 0.5), (0.5, 1.0), (1.0, 1.0)]
+    w = runner.cfg.model.roi_head.semiconv_branch.loss_embedding.loss_weight
+    assert seen == [(0.0, 0.5 * w), (0.5, w), (1.0, w)]
     # back to the full model after training, for evaluation and saving
     assert runner.model.roi_head.mask_head.kernel_weight == 1.0
     state = torch.load(ckpt, weights_only=False)['state_dict']
