@@ -16,6 +16,7 @@ Choose settings on tuning seeds (300+), never on the reported ones.
 import argparse
 import dataclasses
 import platform
+import shlex
 import sys
 
 import torch
@@ -60,7 +61,7 @@ def main():
             bench.stage1(seed)
             print(f'seed {seed} stage-1 validation mask AP: {bench.stage1_curve(seed)}')
         return
-    command = 'python tools/analysis_tools/benchmark_staged.py ' + ' '.join(sys.argv[1:])
+    command = 'python tools/analysis_tools/benchmark_staged.py ' + shlex.join(sys.argv[1:])
     print(run_benchmark(bench, args.seeds, args.recipe, args.semiconv_options, args.out,
                         command, args.hardware, args.tuning_seeds))
 
