@@ -56,15 +56,11 @@ class SemiConvCascadeRoIHead(SemiConvRoIHeadMixin, CascadeRoIHead):
             lambda rois, labels: self._mask_forward(stage, x, rois, labels=labels),
             sampling_results, batch_gt_instances, self.train_cfg[stage])
 
-    def predict_mask(self,
-                     x: Tuple[Tensor],
-                     batch_img_metas: List[dict],
-                     results_list: InstanceList,
-                     rescale: bool = False) -> InstanceList:
-        """As :meth:`CascadeRoIHead.predict_mask`, each box seeded on its predicted class."""
-        mask_rois, labels = self.mask_rois_of(results_list)
-        if mask_rois.shape[0] == 0:
-            return self.empty_mask_results(batch_img_metas, mask_rois.device, results_list)
+    def predict_mask_on_rois(self, x: Tuple[Tensor], batch_img_metas: List[dict],
+                             results_list: InstanceList, mask_rois: Tensor, labels: Tensor,
+                             rescale: bool) -> InstanceList:
+        """The stages' sigmoid(s_hat) on ``mask_rois`` (R, 5), seeded on ``labels`` (R,),
+        averaged and pasted as :meth:`CascadeRoIHead.predict_mask` does."""
         num_per_img = [len(res) for res in results_list]
         aug_masks = []
         for stage in range(self.num_stages):

@@ -65,15 +65,11 @@ class SemiConvRoIHead(SemiConvRoIHeadMixin, StandardRoIHead):
             self.mask_head, lambda rois, labels: self._mask_forward(x, rois, labels=labels),
             sampling_results, batch_gt_instances, self.train_cfg)
 
-    def predict_mask(self,
-                     x: Tuple[Tensor],
-                     batch_img_metas: List[dict],
-                     results_list: InstanceList,
-                     rescale: bool = False) -> InstanceList:
-        """As :meth:`StandardRoIHead.predict_mask`, each box seeded on its predicted class."""
-        mask_rois, labels = self.mask_rois_of(results_list)
-        if mask_rois.shape[0] == 0:
-            return self.empty_mask_results(batch_img_metas, mask_rois.device, results_list)
+    def predict_mask_on_rois(self, x: Tuple[Tensor], batch_img_metas: List[dict],
+                             results_list: InstanceList, mask_rois: Tensor, labels: Tensor,
+                             rescale: bool) -> InstanceList:
+        """s_hat on ``mask_rois`` (R, 5), seeded on ``labels`` (R,), pasted as
+        :meth:`StandardRoIHead.predict_mask` does."""
         mask_preds = self._mask_forward(x, mask_rois, labels=labels)['mask_preds']
         mask_preds = mask_preds.split([len(res) for res in results_list], 0)
         return self.mask_head.predict_by_feat(

@@ -145,18 +145,20 @@ class SemiConvRoIHeadMixin:
         return (bbox2roi([res.pos_priors for res in sampling_results]),
                 torch.cat([res.pos_gt_labels for res in sampling_results]))
 
-    @staticmethod
-    def mask_rois_of(results_list: InstanceList) -> Tuple[Tensor, Tensor]:
-        """The mask RoIs (R, 5) of detections and their labels (R,)."""
-        return (bbox2roi([res.bboxes for res in results_list]),
-                torch.cat([res.labels for res in results_list]))
-
-    def empty_mask_results(self, batch_img_metas: List[dict], device: torch.device,
-                           results_list: InstanceList) -> InstanceList:
-        """What mmdet's ``predict_mask`` returns when no image has a detection."""
-        return empty_instances(batch_img_metas, device, task_type='mask',
-                               instance_results=results_list,
-                               mask_thr_binary=self.test_cfg.mask_thr_binary)
+    def predict_mask(self,
+                     x: Tuple[Tensor],
+                     batch_img_metas: List[dict],
+                     results_list: InstanceList,
+                     rescale: bool = False) -> InstanceList:
+        """As mmdet's ``predict_mask``, each box seeded on its predicted class."""
+        mask_rois = bbox2roi([res.bboxes for res in results_list])
+        if mask_rois.shape[0] == 0:
+            return empty_instances(batch_img_metas, mask_rois.device, task_type='mask',
+                                   instance_results=results_list,
+                                   mask_thr_binary=self.test_cfg.mask_thr_binary)
+        labels = torch.cat([res.labels for res in results_list])
+        return self.predict_mask_on_rois(x, batch_img_metas, results_list, mask_rois, labels,
+                                         rescale)
 
     # --- the three modes -----------------------------------------------------------------------
 
