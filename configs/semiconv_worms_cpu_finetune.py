@@ -5,30 +5,17 @@
 #
 #   python tools/train.py configs/semiconv_worms_cpu_finetune.py \
 #       --cfg-options load_from=work_dirs/mask-rcnn_worms_cpu/iter_300.pth
-_base_ = './mask-rcnn_worms_cpu_finetune.py'
+_base_ = ['./mask-rcnn_worms_cpu_finetune.py', './_base_/semiconv_worms_cpu_branch.py']
 
 custom_imports = dict(imports=['mmdet_semiconv'], allow_failed_imports=False)
 
 model = dict(
     roi_head=dict(
         type='SemiConvRoIHead',
-        semiconv_branch=dict(
-            type='SemiConvEmbeddingBranch',
-            embedding_neck=dict(
-                type='SemiConvEmbeddingNeck', feat_channels=64, embed_dims=8,
-                fpn_grad_scale=0.1),
-            # eq. (5) where the RoIs read Psi: every worm box is below mmdet's 112 px level
-            # threshold, so all of them read P2; summed per image as in the paper
-            loss_embedding=dict(
-                type='SemiConvEmbeddingLoss', levels=[0], normalize='image', loss_weight=4.0),
-            coord_scale=64.),
-        mask_head=dict(
-            type='SemiConvMaskHead',
-            kernel=dict(
-                type='SteeredBilateralKernel', sigma=1.0, kernel='laplacian',
-                train_seed='soft', test_seed='argmax'),
-            loss_kernel=dict(type='LogSpaceBCELoss', loss_weight=0.25))))
-# The recipe, chosen on the tuning seed 300 by its diagnostics (docs/benchmark_synthetic_worms.md):
+        semiconv_branch={{_base_.semiconv_branch}},
+        mask_head={{_base_.semiconv_mask_head}}))
+
+# The recipe, chosen on tuning seed 300 by its diagnostics (docs/benchmark_synthetic_worms.md):
 # - the branch starts from its init at the fine-tuning lr (2.5e-4): Phi gets x10 (2.5e-3) and
 #   eq. (5) weight 4, so that it learns within 300 iterations (eq. (5) on P2 falls further);
 # - log_sigma gets steps of about 1e-2 (Adam moves a parameter by about lr per step), so sigma

@@ -8,6 +8,7 @@
   background. A kernel that separates crossing objects has ``other`` well below ``own``; the
   paper's claim needs ``own`` close to 0.
 """
+from contextlib import nullcontext
 from typing import Dict
 
 import numpy as np
@@ -75,15 +76,19 @@ def gt_box_diagnostics(model, dataloader, ann_file: str) -> Dict[str, float]:
             results.append(InstanceData(bboxes=boxes[-1], labels=gt.labels.to(x[0].device),
                                         scores=torch.ones(len(gt), device=x[0].device)))
         metas = [s.metainfo for s in samples]
-        preds = head.predict_mask(x, metas, results, rescale=True)
+        # the pasted masks and log K read the same Phi
+        with head.embedding_step(x) if with_kernel else nullcontext():
+            preds = head.predict_mask(x, metas, results, rescale=True)
+            rois = bbox2roi(boxes)
+            if with_kernel and rois.size(0) > 0:
+                labels = torch.cat([r.labels for r in results])
+                log_k = head.mask_forward_on_rois(x, rois, labels=labels)['log_k']
         for s, pred in zip(samples, preds):
             s.pred_instances = pred
         evaluator.process(data_samples=samples, data_batch=batch)
-        rois = bbox2roi(boxes)
         if not with_kernel or rois.size(0) == 0:
             continue
-        labels = torch.cat([r.labels for r in results])
-        log_k = head.mask_forward_on_rois(x, rois, labels=labels)['log_k'].double().cpu()
+        log_k = log_k.double().cpu()
         kinds = torch.cat([_separation_targets(s.gt_instances, torch.device('cpu'),
                                                log_k.size(-1)) for s in samples])
         sums += (kinds * log_k[:, None]).sum((0, 2, 3))

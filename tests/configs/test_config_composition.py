@@ -14,9 +14,10 @@ PAIRS = [
     ('cascade-mask-rcnn_r101_fpn_voc.py', 'semiconv-cascade-mask-rcnn_r101_fpn_voc.py'),
     ('cascade-mask-rcnn_worms_cpu.py', 'semiconv-cascade-mask-rcnn_worms_cpu.py'),
 ]
-#: what a semi-conv config may add to or change in its baseline
+#: what a semi-conv config may add to or change in its baseline (the semiconv_* names are the
+#: variables of the shared branch bases)
 BRANCH_KEYS = {'model', 'custom_imports', 'custom_hooks', 'optim_wrapper', 'load_from',
-               'semiconv_paramwise_cfg'}
+               'semiconv_branch', 'semiconv_mask_head', 'semiconv_paramwise_cfg'}
 
 
 def _flat(d, prefix=''):

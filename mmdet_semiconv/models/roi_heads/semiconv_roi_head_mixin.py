@@ -29,7 +29,7 @@ class SemiConvRoIHeadMixin:
     Phi is computed once per call of ``loss``/``predict``/``forward``, whatever number of mask
     stages read it: mmdet's RoI heads call their mask forward from deep inside ``loss``
     (CascadeRoIHead once per stage) with no slot for extra features, so Phi is held for the
-    duration of the call (:meth:`_embedding_step`) and dropped after it.
+    duration of the call (:meth:`embedding_step`) and dropped after it.
 
     ``semiconv_branch=None`` switches the whole branch off: the head is then its mmdet parent
     exactly (same outputs, losses and state-dict keys, given mmdet's mask head).
@@ -75,7 +75,12 @@ class SemiConvRoIHeadMixin:
     # --- Phi, once per call ------------------------------------------------------------------
 
     @contextmanager
-    def _embedding_step(self, x: Tuple[Tensor]) -> Iterator[None]:
+    def embedding_step(self, x: Tuple[Tensor]) -> Iterator[None]:
+        """Within it, every mask forward on the FPN features ``x`` shares one Phi.
+
+        ``loss``, ``predict`` and ``forward`` open it; open it around several calls of the
+        mask stage on the same features (e.g. diagnostics on ground-truth boxes).
+        """
         self._step_cache = [x, None]
         try:
             yield
@@ -165,7 +170,7 @@ class SemiConvRoIHeadMixin:
     def loss(self, x: Tuple[Tensor], rpn_results_list: InstanceList,
              batch_data_samples: SampleList) -> dict:
         """The parent's losses (sharpened masks) plus the branch's eq. (5)."""
-        with self._embedding_step(x):
+        with self.embedding_step(x):
             losses = super().loss(x, rpn_results_list, batch_data_samples)
             if self.with_semiconv:
                 losses.update(self.semiconv_branch.loss_by_feat(
@@ -174,12 +179,12 @@ class SemiConvRoIHeadMixin:
 
     def predict(self, x: Tuple[Tensor], rpn_results_list: InstanceList,
                 batch_data_samples: SampleList, rescale: bool = False) -> InstanceList:
-        with self._embedding_step(x):
+        with self.embedding_step(x):
             return super().predict(x, rpn_results_list, batch_data_samples, rescale=rescale)
 
     def forward(self, x: Tuple[Tensor], rpn_results_list: InstanceList,
                 batch_data_samples: SampleList) -> tuple:
-        with self._embedding_step(x):
+        with self.embedding_step(x):
             return super().forward(x, rpn_results_list, batch_data_samples)
 
     # --- checkpoints of the first layout -------------------------------------------------------
