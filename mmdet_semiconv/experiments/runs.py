@@ -88,7 +88,7 @@ def write_json(path: str, obj) -> None:
     os.replace(tmp, path)
 
 
-def data_options(data_root: str, splits: List[str] = ('train', 'val', 'test')) -> List[str]:
+def data_options(data_root: str, splits: Sequence[str] = ('train', 'val', 'test')) -> List[str]:
     """--cfg-options that point a worm config's loaders and evaluators at ``data_root``."""
     root = data_root.rstrip('/') + '/'
     opts = []
