@@ -9,6 +9,7 @@ from torch import Tensor
 from mmdet.registry import MODELS
 from mmdet.utils import ConfigType, InstanceList, OptMultiConfig
 from .utils.coordinates import level_coordinates, roi_grid_coordinates, sample_on_cells
+from .utils.profiling import branch_scope
 
 
 @MODELS.register_module()
@@ -93,7 +94,16 @@ class SemiConvEmbeddingBranch(BaseModule):
         """
         if len(x) < self.num_levels:
             raise ValueError(f'{len(x)} FPN levels given, {self.num_levels} needed')
-        return self.embedding_neck(x[:self.num_levels])
+        return tuple(self.level_phi(x[level], level) for level in range(self.num_levels))
+
+    def level_phi(self, feat: Tensor, level: int) -> Tensor:
+        """Phi of one FPN level: (N, C, H_l, W_l) -> (N, D, H_l, W_l)."""
+        with branch_scope(f'phi_subnet_{self.level_name(level)}'):
+            return self.embedding_neck.forward_single(feat)
+
+    def level_name(self, level: int) -> str:
+        """``'p2'`` for the level of stride 4: FPN levels are named by log2 of their stride."""
+        return f'p{int(math.log2(self.strides[level]))}'
 
     # --- Psi -------------------------------------------------------------------------------
 
@@ -106,9 +116,10 @@ class SemiConvEmbeddingBranch(BaseModule):
         Returns:
             Tensor: (N, D, H_l, W_l) float32.
         """
-        u_hat = level_coordinates(phi.size(2), phi.size(3), self.strides[level],
-                                  self.coord_scale, self.embed_dims, phi.device)
-        return phi.float() + u_hat
+        with branch_scope('u_hat'):
+            u_hat = level_coordinates(phi.size(2), phi.size(3), self.strides[level],
+                                      self.coord_scale, self.embed_dims, phi.device)
+            return phi.float() + u_hat
 
     def roi_psi_by_feat(self, phis: Sequence[Tensor], rois: Tensor) -> Tensor:
         """Psi on the M x M mask grid of each RoI, in float32 (also under autocast).
@@ -125,10 +136,12 @@ class SemiConvEmbeddingBranch(BaseModule):
         """
         num_inputs = self.roi_extractor.num_inputs
         with torch.autocast(device_type=rois.device.type, enabled=False):
-            phi_roi = self.roi_extractor(tuple(p.float() for p in phis[:num_inputs]),
-                                         rois.float())
-            return phi_roi + roi_grid_coordinates(rois, self.mask_size, self.coord_scale,
-                                                  self.embed_dims)
+            with branch_scope('phi_roi_align'):
+                phi_roi = self.roi_extractor(tuple(p.float() for p in phis[:num_inputs]),
+                                             rois.float())
+            with branch_scope('u_hat'):
+                return phi_roi + roi_grid_coordinates(rois, self.mask_size, self.coord_scale,
+                                                      self.embed_dims)
 
     def roi_psi(self, x: Sequence[Tensor], rois: Tensor) -> Tensor:
         """Psi on the mask grid of ``rois`` (R, 5) from FPN features: (R, D, M, M) float32."""
@@ -169,12 +182,14 @@ class SemiConvEmbeddingBranch(BaseModule):
         """
         levels = self.loss_embedding.levels
         psis = [self.level_psi(phis[lvl], lvl) for lvl in levels]
-        masks, img_ids = self.cell_targets(batch_gt_instances,
-                                           [p.shape[-2:] for p in psis], psis[0].device)
-        per_level = self.loss_embedding.level_losses(psis, masks, img_ids)
-        losses = dict(loss_embedding=self.loss_embedding.loss_weight * per_level.mean())
+        with branch_scope('eq5_targets'):
+            masks, img_ids = self.cell_targets(batch_gt_instances,
+                                               [p.shape[-2:] for p in psis], psis[0].device)
+        with branch_scope('eq5'):
+            per_level = self.loss_embedding.level_losses(psis, masks, img_ids)
+            losses = dict(loss_embedding=self.loss_embedding.loss_weight * per_level.mean())
         for lvl, value in zip(levels, per_level.detach()):
-            losses[f'eq5_p{int(math.log2(self.strides[lvl]))}'] = value
+            losses[f'eq5_{self.level_name(lvl)}'] = value
         return losses
 
     def loss(self, x: Sequence[Tensor], batch_gt_instances: InstanceList) -> Dict[str, Tensor]:

@@ -75,4 +75,8 @@ class SemiConvEmbeddingNeck(BaseModule):
         Returns:
             tuple[Tensor]: Phi per level, each (N, D, H_l, W_l), in the dtype autocast gives.
         """
-        return tuple(self.subnet(scale_grad(f, self.fpn_grad_scale)) for f in feats)
+        return tuple(self.forward_single(f) for f in feats)
+
+    def forward_single(self, feat: Tensor) -> Tensor:
+        """Phi of one level: (N, C, H, W) -> (N, D, H, W)."""
+        return self.subnet(scale_grad(feat, self.fpn_grad_scale))

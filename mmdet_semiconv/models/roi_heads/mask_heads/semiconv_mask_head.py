@@ -7,6 +7,7 @@ from torch import Tensor
 from mmdet.models.roi_heads.mask_heads import FCNMaskHead
 from mmdet.registry import MODELS
 from mmdet.utils import ConfigType
+from ...utils.profiling import branch_scope
 
 
 @MODELS.register_module()
@@ -73,10 +74,11 @@ class SemiConvMaskHead(FCNMaskHead):
             raise ValueError(f'psi {tuple(psi.shape)} does not match the mask logits '
                              f'{tuple(mask_preds.shape)}: the embedding RoI grid must be '
                              'the mask grid')
-        log_k = self.kernel(psi, self.seed_scores(mask_preds, labels))
-        if self.kernel_weight == 0:
-            return mask_preds, log_k
-        return mask_preds.float() + self.kernel_weight * log_k[:, None], log_k
+        with branch_scope('kernel'):
+            log_k = self.kernel(psi, self.seed_scores(mask_preds, labels))
+            if self.kernel_weight == 0:
+                return mask_preds, log_k
+            return mask_preds.float() + self.kernel_weight * log_k[:, None], log_k
 
     def loss_kernel_by_feat(self, log_k: Tensor, mask_targets: Tensor) -> Dict[str, Tensor]:
         """``BCE(K, gt mask)`` on the mask grid.
@@ -90,4 +92,5 @@ class SemiConvMaskHead(FCNMaskHead):
         """
         if log_k.size(0) == 0:
             return dict(loss_kernel=log_k.sum())
-        return dict(loss_kernel=self.loss_kernel(log_k, mask_targets))
+        with branch_scope('bce_k'):
+            return dict(loss_kernel=self.loss_kernel(log_k, mask_targets))

@@ -1,0 +1,22 @@
+"""Named profiler scopes around the parts of the semi-convolutional branch.
+
+Each part of the branch runs inside ``torch.profiler.record_function('semiconv:<part>')`` so that
+a profile of a whole Mask R-CNN step can be broken down into them
+(``mmdet_semiconv/experiments/overhead_profile.py``). Outside a profiler a scope costs a few
+microseconds.
+"""
+from torch.profiler import record_function
+
+#: Prefix of every scope the branch opens.
+SCOPE_PREFIX = 'semiconv:'
+
+#: The parts, in the order of the data flow (the subnet has one part per FPN level, P2...).
+BRANCH_PARTS = ('phi_subnet', 'u_hat', 'phi_roi_align', 'kernel', 'eq5_targets', 'eq5',
+                'bce_k')
+
+
+def branch_scope(part: str) -> record_function:
+    """The profiler scope of one part of the branch (``phi_subnet_p2``, ``kernel``, ...)."""
+    if not part.startswith(BRANCH_PARTS):
+        raise ValueError(f'{part!r} is not a part of the branch {BRANCH_PARTS}')
+    return record_function(SCOPE_PREFIX + part)
