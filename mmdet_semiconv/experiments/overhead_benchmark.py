@@ -6,6 +6,7 @@ minimum and the median of its timed steps, the overhead as the ratio of the two 
 the spread of that ratio as the interquartile range of the per-batch ratios (the two models run
 each batch one after the other, so a load that slows a batch slows both).
 """
+import ctypes
 import gc
 import statistics
 import time
@@ -72,10 +73,19 @@ def _reset_peak_rss() -> bool:
         return False
 
 
+def _release_free_heap() -> bool:
+    """Give the C heap's free memory back to the OS (glibc's ``malloc_trim``), so that the
+    next step's peak RSS is what it allocates, not what earlier steps left free."""
+    try:
+        return bool(ctypes.CDLL('libc.so.6').malloc_trim(0) >= 0)
+    except (OSError, AttributeError):
+        return False
+
+
 def peak_memory_mb(step, device: str) -> Optional[float]:
     """Peak memory one call of ``step`` needs, in MiB: on CUDA ``max_memory_allocated``; on
-    the CPU the rise of the process's peak RSS above its RSS before the call (None where
-    /proc does not allow it; the allocator's caches make it a lower bound)."""
+    the CPU the rise of the process's peak RSS above its RSS before the call, after the free
+    heap was returned to the OS (None where glibc or /proc do not allow it)."""
     gc.collect()
     if device.startswith('cuda'):
         torch.cuda.synchronize()
@@ -83,6 +93,8 @@ def peak_memory_mb(step, device: str) -> Optional[float]:
         step()
         torch.cuda.synchronize()
         return torch.cuda.max_memory_allocated() / 2**20
+    if not _release_free_heap():
+        return None
     before = _proc_status_kb('VmRSS')
     if before is None or not _reset_peak_rss():
         return None

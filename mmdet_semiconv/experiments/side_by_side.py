@@ -2,11 +2,13 @@
 that alternate. Shared by the overhead benchmark and the overhead profile."""
 import argparse
 import json
+import logging
 import os.path as osp
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner, load_checkpoint
 
@@ -100,7 +102,13 @@ def build_model(cfg: Config, checkpoint: Optional[str], device: str) -> torch.nn
     init_default_scope(cfg.get('default_scope', 'mmdet'))
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
-    model.init_weights()
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # init_weights logs every parameter at INFO
+    try:
+        model.init_weights()
+    finally:
+        logger.setLevel(level)
     if checkpoint:
         load_checkpoint(model, checkpoint, map_location='cpu')
     return model.to(device)
@@ -173,7 +181,22 @@ def build_pair(args: argparse.Namespace) -> Tuple[Config, Dict[str, torch.nn.Mod
             set_input_scale(cfg, args.scale)
         cfgs[name] = cfg
         models[name] = build_model(cfg, ckpt, args.device)
+    if not (args.checkpoint or args.baseline_checkpoint):
+        share_weights(models['semi-conv'], models['Mask R-CNN'])
     return cfgs['semi-conv'], models
+
+
+def share_weights(model: torch.nn.Module, baseline: torch.nn.Module) -> None:
+    """Give ``model`` the baseline's weights wherever they share a parameter, so that two
+    randomly initialised models detect the same boxes and only the branch differs (with
+    independent random weights the detections differ, and so do NMS and mask pasting)."""
+    own = model.state_dict()
+    shared = {k: v for k, v in baseline.state_dict().items()
+              if k in own and own[k].shape == v.shape}
+    if len(shared) < len(baseline.state_dict()):
+        raise ValueError('the baseline has weights the semi-conv model lacks: '
+                         f'{sorted(set(baseline.state_dict()) - set(shared))[:5]}')
+    model.load_state_dict(shared, strict=False)
 
 
 def alternating(num: int, names: Sequence[str]) -> List[Tuple[int, str]]:

@@ -1,5 +1,6 @@
 """SemiConvEmbeddingBranch: the semi-convolutional embedding branch of section 3.5 as one part."""
 import math
+from collections.abc import Sequence as SequenceABC
 from typing import Dict, List, Sequence, Tuple
 
 import torch
@@ -25,9 +26,11 @@ class SemiConvEmbeddingBranch(BaseModule):
                         size selects, exactly as the mask features) + u_hat of each cell
                                                                   -> Psi (R, D, M, M)
 
-    ``forward`` computes Phi once per step, on the levels that something reads (the loss levels
-    and the levels the mask RoIs may be mapped to; P6 is read by neither in Mask R-CNN).
-    ``loss`` and ``roi_psi`` are the one-call versions.
+    ``forward`` computes Phi on every level that something may read (the loss levels and the
+    levels the mask RoIs may be mapped to; P6 is read by neither in Mask R-CNN).
+    ``phi_levels`` computes each of them on its first read, so that a step computes Phi only
+    where its RoIs and its loss read it (on the CPU worms, whose boxes all map to P2, P3-P5
+    are never computed). ``loss`` and ``roi_psi`` are the one-call versions.
 
     The RoI geometry (``mask_size``, ``featmap_strides``, ``finest_scale``) must be the mask
     RoI extractor's, so that each mask logit s(u) meets the Psi of the same point u:
@@ -84,7 +87,7 @@ class SemiConvEmbeddingBranch(BaseModule):
                              f'the {len(self.strides)} configured strides')
 
     def forward(self, x: Sequence[Tensor]) -> Tuple[Tensor, ...]:
-        """Phi on the levels the loss or the RoIs read.
+        """Phi on every level the loss or the RoIs may read.
 
         Args:
             x (Sequence[Tensor]): FPN levels, each (N, C, H_l, W_l).
@@ -92,9 +95,14 @@ class SemiConvEmbeddingBranch(BaseModule):
         Returns:
             tuple[Tensor]: ``num_levels`` Phi, each (N, D, H_l, W_l).
         """
+        return tuple(self.phi_levels(x))
+
+    def phi_levels(self, x: Sequence[Tensor]) -> 'PhiLevels':
+        """Phi of each level as :meth:`forward` gives it, each computed on its first read:
+        a level that no RoI and no loss term reads costs nothing."""
         if len(x) < self.num_levels:
             raise ValueError(f'{len(x)} FPN levels given, {self.num_levels} needed')
-        return tuple(self.level_phi(x[level], level) for level in range(self.num_levels))
+        return PhiLevels(self, x)
 
     def level_phi(self, feat: Tensor, level: int) -> Tensor:
         """Phi of one FPN level: (N, C, H_l, W_l) -> (N, D, H_l, W_l)."""
@@ -134,18 +142,34 @@ class SemiConvEmbeddingBranch(BaseModule):
         Returns:
             Tensor: (R, D, M, M) float32.
         """
-        num_inputs = self.roi_extractor.num_inputs
+        extractor = self.roi_extractor
+        num_rois = rois.size(0)
         with torch.autocast(device_type=rois.device.type, enabled=False):
+            rois = rois.float()
             with branch_scope('phi_roi_align'):
-                phi_roi = self.roi_extractor(tuple(p.float() for p in phis[:num_inputs]),
-                                             rois.float())
+                # mmdet's SingleRoIExtractor, except that a level no RoI is mapped to is not
+                # read (it touches every level, which would compute Phi on all of them)
+                target_levels = extractor.map_roi_levels(rois, extractor.num_inputs)
+                levels = torch.unique(target_levels).tolist()
+                if len(levels) == 1:  # e.g. every worm box reads P2
+                    phi_roi = extractor.roi_layers[levels[0]](phis[levels[0]].float(), rois)
+                else:
+                    phi_roi = rois.new_zeros(num_rois, self.embed_dims, self.mask_size,
+                                             self.mask_size)
+                    for level in levels:
+                        inds = (target_levels == level).nonzero(as_tuple=True)[0]
+                        phi_roi[inds] = extractor.roi_layers[level](phis[level].float(),
+                                                                    rois[inds])
             with branch_scope('u_hat'):
-                return phi_roi + roi_grid_coordinates(rois, self.mask_size, self.coord_scale,
-                                                      self.embed_dims)
+                # u_hat is zero beyond x and y: add those two channels, in place (phi_roi is
+                # this function's own tensor)
+                phi_roi[:, :2] += roi_grid_coordinates(rois, self.mask_size, self.coord_scale,
+                                                       embed_dims=2)
+                return phi_roi
 
     def roi_psi(self, x: Sequence[Tensor], rois: Tensor) -> Tensor:
         """Psi on the mask grid of ``rois`` (R, 5) from FPN features: (R, D, M, M) float32."""
-        return self.roi_psi_by_feat(self(x), rois)
+        return self.roi_psi_by_feat(self.phi_levels(x), rois)
 
     # --- eq. (5) ---------------------------------------------------------------------------
 
@@ -194,8 +218,33 @@ class SemiConvEmbeddingBranch(BaseModule):
 
     def loss(self, x: Sequence[Tensor], batch_gt_instances: InstanceList) -> Dict[str, Tensor]:
         """:meth:`loss_by_feat` from FPN features."""
-        return self.loss_by_feat(self(x), batch_gt_instances)
+        return self.loss_by_feat(self.phi_levels(x), batch_gt_instances)
 
     def sigma_px(self, sigma: Tensor) -> Tensor:
         """A kernel bandwidth in embedding units, in input pixels (for the log)."""
         return sigma.detach() * self.coord_scale
+
+
+class PhiLevels(SequenceABC):
+    """Phi of each FPN level (indexable like :meth:`SemiConvEmbeddingBranch.forward`'s tuple),
+    computed by the branch's subnet when a level is first read and kept for later reads."""
+
+    def __init__(self, branch: SemiConvEmbeddingBranch, x: Sequence[Tensor]) -> None:
+        self._branch = branch
+        self._x = x
+        self._phi: Dict[int, Tensor] = {}
+
+    def __len__(self) -> int:
+        return self._branch.num_levels
+
+    def __getitem__(self, level: int) -> Tensor:
+        if not isinstance(level, int) or not 0 <= level < len(self):
+            raise IndexError(f'level {level!r} is not one of the {len(self)} levels of Phi')
+        if level not in self._phi:
+            self._phi[level] = self._branch.level_phi(self._x[level], level)
+        return self._phi[level]
+
+    @property
+    def computed_levels(self) -> Tuple[int, ...]:
+        """The levels read so far."""
+        return tuple(sorted(self._phi))

@@ -6,7 +6,8 @@ from mmengine.structures import InstanceData
 
 from mmdet.structures.mask import BitmapMasks
 from mmdet_semiconv.models import SemiConvEmbeddingBranch
-from mmdet_semiconv.models.utils import level_coordinates, sample_on_cells
+from mmdet_semiconv.models.utils import (level_coordinates, roi_grid_coordinates,
+                                         sample_on_cells)
 
 STRIDES = (4, 8, 16, 32, 64)
 
@@ -30,6 +31,26 @@ def test_phi_only_on_the_levels_something_reads(branch):
         embedding_neck=dict(type='SemiConvEmbeddingNeck', in_channels=16),
         loss_embedding=dict(type='SemiConvEmbeddingLoss', levels=[0]), featmap_strides=[4])
     assert len(p2_only(_feats())) == 1
+
+
+def test_phi_levels_computes_only_what_is_read_and_once(branch):
+    feats = _feats(256)
+    phis = branch.phi_levels(feats)
+    assert len(phis) == 4 and phis.computed_levels == ()
+    small = torch.tensor([[0, 10., 10., 60., 70.], [1, 100., 90., 150., 180.]])  # < 112 px: P2
+    psi = branch.roi_psi_by_feat(phis, small)
+    assert phis.computed_levels == (0, )
+    assert phis[0] is phis[0]
+    # the same Psi as from Phi computed eagerly on every level (mmdet's SingleRoIExtractor)
+    eager = branch(feats)
+    assert len(eager) == 4 and torch.equal(phis[0], eager[0])
+    u_hat = roi_grid_coordinates(small, 28, branch.coord_scale, branch.embed_dims)
+    assert torch.allclose(psi - u_hat, branch.roi_extractor(eager, small), atol=1e-6)
+    large = torch.tensor([[0, 0., 0., 250., 250.]])  # P4
+    branch.roi_psi_by_feat(phis, torch.cat([small, large]))
+    assert phis.computed_levels == (0, 2)
+    with pytest.raises(IndexError):
+        phis[4]
 
 
 def test_level_psi_adds_u_hat_of_the_cell_centre(branch):

@@ -12,6 +12,7 @@ from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 from mmdet.structures.bbox import bbox2roi
 from mmdet.utils import InstanceList, OptConfigType
+from ..semiconv_embedding_branch import PhiLevels
 from .mask_heads import SemiConvMaskHead
 
 #: The keys of the first layout (before the branch was one component) and where they live now.
@@ -27,7 +28,7 @@ class SemiConvRoIHeadMixin:
     * ``predict`` and ``forward`` (mmdet's tensor mode): masks from s_hat.
 
     Phi is computed once per call of ``loss``/``predict``/``forward``, whatever number of mask
-    stages read it: mmdet's RoI heads call their mask forward from deep inside ``loss``
+    stages read it, and only on the levels read (:meth:`SemiConvEmbeddingBranch.phi_levels`): mmdet's RoI heads call their mask forward from deep inside ``loss``
     (CascadeRoIHead once per stage) with no slot for extra features, so Phi is held for the
     duration of the call (:meth:`embedding_step`) and dropped after it.
 
@@ -87,12 +88,12 @@ class SemiConvRoIHeadMixin:
         finally:
             self._step_cache = None
 
-    def _phis(self, x: Tuple[Tensor]) -> Tuple[Tensor, ...]:
+    def _phis(self, x: Tuple[Tensor]) -> PhiLevels:
         cache = self._step_cache
         if cache is None or cache[0] is not x:
-            return self.semiconv_branch(x)
+            return self.semiconv_branch.phi_levels(x)
         if cache[1] is None:
-            cache[1] = self.semiconv_branch(x)
+            cache[1] = self.semiconv_branch.phi_levels(x)
         return cache[1]
 
     # --- the mask stage ------------------------------------------------------------------------

@@ -5,6 +5,10 @@ a profile of a whole Mask R-CNN step can be broken down into them
 (``mmdet_semiconv/experiments/overhead_profile.py``). Outside a profiler a scope costs a few
 microseconds.
 """
+from contextlib import nullcontext
+from typing import ContextManager
+
+import torch
 from torch.profiler import record_function
 
 #: Prefix of every scope the branch opens.
@@ -15,8 +19,14 @@ BRANCH_PARTS = ('phi_subnet', 'u_hat', 'phi_roi_align', 'kernel', 'eq5_targets',
                 'bce_k')
 
 
-def branch_scope(part: str) -> record_function:
-    """The profiler scope of one part of the branch (``phi_subnet_p2``, ``kernel``, ...)."""
+def branch_scope(part: str) -> ContextManager:
+    """The profiler scope of one part of the branch (``phi_subnet_p2``, ``kernel``, ...).
+
+    None while the model is traced (mmengine's FLOP counter, ONNX export): a traced scope is
+    an operator of the graph that the counter does not know.
+    """
     if not part.startswith(BRANCH_PARTS):
         raise ValueError(f'{part!r} is not a part of the branch {BRANCH_PARTS}')
+    if torch.jit.is_tracing():
+        return nullcontext()
     return record_function(SCOPE_PREFIX + part)

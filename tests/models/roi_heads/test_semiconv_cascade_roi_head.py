@@ -31,12 +31,13 @@ def test_every_mask_stage_is_sharpened_from_one_phi(model_and_batch):
     head = model.roi_head
     assert isinstance(head, SemiConvCascadeRoIHead) and head.num_stages == 3
     assert all(isinstance(m, SemiConvMaskHead) for m in head.mask_head)
-    calls = []
-    handle = head.semiconv_branch.register_forward_hook(lambda *args: calls.append(1))
+    calls = []  # the width of each level the subnet ran on
+    handle = head.semiconv_branch.embedding_neck.subnet.register_forward_hook(
+        lambda module, args, out: calls.append(out.shape[-1]))
     model.train()
     losses = model(**batch, mode='loss')
     handle.remove()
-    assert len(calls) == 1
+    assert calls and len(calls) == len(set(calls))  # each level once for the three stages
     for stage in range(3):
         for key in ('loss_mask', 'loss_kernel', 'sigma_px'):
             assert f's{stage}.{key}' in losses

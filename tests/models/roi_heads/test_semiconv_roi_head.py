@@ -33,18 +33,20 @@ def test_phi_is_computed_once_per_call_in_every_mode():
     torch.manual_seed(0)
     head = MODELS.build(_head_cfg())
     head.init_weights()
-    calls = []
-    head.semiconv_branch.register_forward_hook(lambda *args: calls.append(1))
+    calls = []  # the width of each level the subnet ran on
+    head.semiconv_branch.embedding_neck.subnet.register_forward_hook(
+        lambda module, args, out: calls.append(out.shape[-1]))
     feats, proposals, samples = _inputs()
     losses = head.loss(feats, [p.clone() for p in proposals], samples)
-    assert len(calls) == 1
+    assert 32 in calls and len(calls) == len(set(calls))  # P2 (eq. 5), each level once
     assert {'loss_mask', 'loss_kernel', 'loss_embedding', 'sigma_px', 'eq5_p2'} <= set(losses)
     assert float(losses['sigma_px']) == pytest.approx(64.)  # sigma = 1 unit = coord_scale px
     head.eval()
-    with torch.no_grad():
-        head.predict(feats, [p.clone() for p in proposals], samples)
-        head.forward(feats, [p.clone() for p in proposals], samples)
-    assert len(calls) == 3
+    for mode in (head.predict, head.forward):
+        calls.clear()
+        with torch.no_grad():
+            mode(feats, [p.clone() for p in proposals], samples)
+        assert calls and len(calls) == len(set(calls))
     assert head._step_cache is None  # nothing held after the call
 
 

@@ -1,0 +1,118 @@
+"""The overhead benchmark and profile: attribution to the branch's parts, statistics, data."""
+import json
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from conftest import CONFIGS
+from mmdet_semiconv.experiments.overhead_benchmark import quartiles, summarize
+from mmdet_semiconv.experiments.overhead_profile import branch_times, profile_step
+from mmdet_semiconv.experiments.side_by_side import (alternating, load_config, point_at_data,
+                                                     set_input_scale)
+from mmdet_semiconv.models.utils import branch_scope
+
+
+def test_branch_times_gives_each_part_its_forward_and_backward():
+    torch.manual_seed(0)
+    inside = torch.nn.Conv2d(8, 8, 3, padding=1)
+    outside = torch.nn.Conv2d(32, 32, 3, padding=1)  # 16x the work of ``inside`` per cell
+    x, z = torch.randn(2, 8, 32, 32), torch.randn(2, 32, 128, 128)
+
+    def step():
+        with branch_scope('phi_subnet_p2'):
+            y = inside(x).relu()
+            with branch_scope('u_hat'):  # nested: its time is not the outer part's
+                y = y + 1
+        (y.sum() + outside(z).sum()).backward()
+
+    _, events = profile_step(step)
+    times = branch_times(events)
+    assert set(times) == {'phi_subnet_p2', 'u_hat'}
+    assert times['phi_subnet_p2']['forward'] > 0 and times['phi_subnet_p2']['backward'] > 0
+    assert times['u_hat']['forward'] > 0
+    # the convolution outside every scope is nobody's, though it has most of the backward
+    backward = sum(e.cpu_time_total for e in events if e.name.startswith(
+        'autograd::engine::evaluate_function: Convolution'))
+    assert times['phi_subnet_p2']['backward'] < 0.5 * backward
+
+
+def test_branch_scope_refuses_an_unknown_part():
+    with pytest.raises(ValueError, match='not a part'):
+        branch_scope('backbone')
+
+
+def test_summary_is_min_median_and_the_ratio_of_medians():
+    times = dict(train={'a': [0.3, 0.1, 0.2], 'b': [0.1, 0.1, 0.4]})
+    s = summarize(times, ('a', 'b'))['train']
+    assert s['a'] == dict(min=pytest.approx(100.), median=pytest.approx(200.))
+    assert s['ratio'] == pytest.approx(2.0)
+    assert s['paired'] == pytest.approx(quartiles([3., 1., 0.5]))
+    assert quartiles([2.]) == (2., 2., 2.)
+
+
+def test_the_models_alternate_which_goes_first():
+    assert alternating(3, ['a', 'b']) == [(0, 'a'), (0, 'b'), (1, 'b'), (1, 'a'), (2, 'a'),
+                                          (2, 'b')]
+
+
+def test_point_at_data_sets_classes_files_and_scale(tiny_worms):
+    cfg = load_config(osp.join(CONFIGS, 'mask-rcnn_r101_fpn_voc.py'), detections=7)
+    assert cfg.model.backbone.init_cfg is None  # random weights: nothing downloads
+    assert cfg.model.test_cfg.rcnn.score_thr == 0 and cfg.model.test_cfg.rcnn.max_per_img == 7
+    point_at_data(cfg, tiny_worms[0], 'annotations/val.json')
+    set_input_scale(cfg, (1333, 800))
+    for key in ('train_dataloader', 'test_dataloader'):
+        dataset = cfg[key].dataset
+        assert dataset.data_root == tiny_worms[0]
+        assert dataset.metainfo == dict(classes=('worm', ))
+        resizes = [t for t in dataset.pipeline if 'Resize' in t['type']]
+        assert resizes == [dict(type='Resize', scale=(1333, 800), keep_ratio=True)]
+        assert cfg[key].num_workers == 0
+
+
+def test_point_at_data_names_the_file_and_the_fix(tmp_path, tiny_worms):
+    cfg = Config.fromfile(osp.join(CONFIGS, 'mask-rcnn_worms_cpu.py'))
+    with pytest.raises(ValueError, match='nothing.json.*categories'):
+        point_at_data(cfg, str(tmp_path), 'nothing.json')
+    many = tmp_path / 'many.json'
+    many.write_text(json.dumps(dict(categories=[dict(id=i, name=str(i)) for i in range(3)])))
+    with pytest.raises(ValueError, match='3 categories, the model predicts 1'):
+        point_at_data(cfg, str(tmp_path), 'many.json')
+
+
+def test_random_models_share_their_common_weights_so_they_detect_the_same_boxes(tiny_worms):
+    import argparse
+    from mmdet_semiconv.experiments.side_by_side import add_model_args, batches, build_pair
+    parser = argparse.ArgumentParser()
+    add_model_args(parser)
+    args = parser.parse_args([
+        osp.join(CONFIGS, 'semiconv_worms_cpu.py'), '--baseline',
+        osp.join(CONFIGS, 'mask-rcnn_worms_cpu.py'), '--data-root', tiny_worms[0],
+        '--detections', '5', '--device', 'cpu'])
+    cfg, models = build_pair(args)
+    batch = batches(cfg.test_dataloader, 1)[0]
+    boxes = []
+    for model in models.values():
+        model.eval()
+        with torch.no_grad():
+            out = model(**model.data_preprocessor(batch, False), mode='predict')
+        boxes.append(out[0].pred_instances.bboxes)
+    assert len(boxes[0]) == 5 and torch.equal(*boxes)
+
+
+def test_peak_memory_of_a_cpu_step_is_what_it_allocates():
+    from mmdet_semiconv.experiments.overhead_benchmark import peak_memory_mb
+
+    def step():  # two live 64 MiB tensors at its peak
+        a = torch.ones(16 * 2**20)
+        b = a * 2
+        del a, b
+
+    for _ in range(2):  # earlier steps leave their memory in the heap
+        step()
+    peak = peak_memory_mb(step, 'cpu')
+    if peak is None:
+        pytest.skip('no glibc malloc_trim or /proc/self/clear_refs here')
+    assert 120 < peak < 200
