@@ -133,7 +133,7 @@ def table(result: Dict[str, Dict], names: Sequence[str]) -> str:
         lines.append(f'| {part} | ' + ' | '.join(cells) + ' |')
     inf = sums[('predict', 'forward')]
     trn = sums[('train', 'forward')] + sums[('train', 'backward')]
-    pa, pb = result['predict']['steps'], result['train']['steps']
+    pa = result['predict']['steps']
     ta, tb = result['train']['steps'][a], result['train']['steps'][b]
     lines.append(f'| **branch, all parts** | {inf:.2f} | {100 * inf / pa[a]:.2f} | '
                  f'{sums[("train", "forward")]:.2f} | {sums[("train", "backward")]:.2f} | '
@@ -145,7 +145,8 @@ def table(result: Dict[str, Dict], names: Sequence[str]) -> str:
     lines.append(f'| difference of the steps | {di:.1f} | {100 * di / pa[a]:.1f} | {dt:.1f} | | '
                  f'{100 * dt / ta:.1f} |')
     lines.append(f'| difference the parts do not explain | {di - inf:.1f} | '
-                 f'{100 * (di - inf) / pa[a]:.1f} | {dt - trn:.1f} | | {100 * (dt - trn) / ta:.1f} |')
+                 f'{100 * (di - inf) / pa[a]:.1f} | {dt - trn:.1f} | | '
+                 f'{100 * (dt - trn) / ta:.1f} |')
     return '\n'.join(lines)
 
 

@@ -16,7 +16,7 @@ class SemiConvRoIHead(SemiConvRoIHeadMixin, StandardRoIHead):
 
     Data flow in training (one image's path through the head)::
 
-        FPN x --semiconv_branch--> Phi (levels P2-P5, once)
+        FPN x --semiconv_branch--> Phi (once, on the levels of P2-P5 that the loss and RoIs read)
         positive RoIs --mask_roi_extractor, mask_head--> s (R, C, 28, 28)
                       --branch.roi_psi_by_feat--> Psi (R, D, 28, 28)
                       --mask_head.sharpen--> s_hat = s + lambda log K, log K

@@ -28,9 +28,10 @@ class SemiConvRoIHeadMixin:
     * ``predict`` and ``forward`` (mmdet's tensor mode): masks from s_hat.
 
     Phi is computed once per call of ``loss``/``predict``/``forward``, whatever number of mask
-    stages read it, and only on the levels read (:meth:`SemiConvEmbeddingBranch.phi_levels`): mmdet's RoI heads call their mask forward from deep inside ``loss``
-    (CascadeRoIHead once per stage) with no slot for extra features, so Phi is held for the
-    duration of the call (:meth:`embedding_step`) and dropped after it.
+    stages read it, and only on the levels read (:meth:`SemiConvEmbeddingBranch.phi_levels`):
+    mmdet's RoI heads call their mask forward from deep inside ``loss`` (CascadeRoIHead once
+    per stage) with no slot for extra features, so Phi is held for the duration of the call
+    (:meth:`embedding_step`) and dropped after it.
 
     ``semiconv_branch=None`` switches the whole branch off: the head is then its mmdet parent
     exactly (same outputs, losses and state-dict keys, given mmdet's mask head).
