@@ -8,6 +8,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmdet.registry import MODELS
+from mmdet.structures.mask import BitmapMasks
 from mmdet.utils import ConfigType, InstanceList, OptMultiConfig
 from .utils.coordinates import level_coordinates, roi_grid_coordinates, sample_on_cells
 from .utils.profiling import branch_scope
@@ -190,10 +191,15 @@ class SemiConvEmbeddingBranch(BaseModule):
         per_level: List[List[Tensor]] = [[] for _ in sizes]
         img_ids = []
         for i, gt in enumerate(batch_gt_instances):
-            full = gt.masks.to_tensor(dtype=torch.bool, device=device)
+            if isinstance(gt.masks, BitmapMasks):
+                # a view of the full-resolution masks: only the cells read are copied
+                full = torch.from_numpy(gt.masks.masks)
+            else:  # polygons are rasterised in the input frame first
+                full = gt.masks.to_tensor(dtype=torch.bool, device='cpu')
             img_ids.append(torch.full((full.size(0), ), i, dtype=torch.long, device=device))
             for out, lvl, size in zip(per_level, self.loss_embedding.levels, sizes):
-                out.append(sample_on_cells(full, self.strides[lvl], size))
+                out.append(sample_on_cells(full, self.strides[lvl], size).to(
+                    device=device, dtype=torch.bool))
         return [torch.cat(m) for m in per_level], torch.cat(img_ids)
 
     def loss_by_feat(self, phis: Sequence[Tensor],

@@ -149,6 +149,19 @@ def test_loss_by_feat_is_eq5_on_each_level_of_the_batch(branch):
     assert branch.embedding_neck.subnet[0].weight.grad.abs().sum() > 0
 
 
+def test_cell_targets_of_polygons_are_those_of_their_bitmaps(branch):
+    from mmdet.structures.mask import PolygonMasks
+    polygons = [[np.array([10., 12., 90., 20., 60., 100.])], [np.array([5., 5., 40., 5., 5., 60.])]]
+    poly = InstanceData(masks=PolygonMasks(polygons, 128, 120))
+    bitmap = InstanceData(masks=poly.masks.to_bitmap())
+    sizes = [(32, 30), (16, 15), (8, 8), (4, 4)]
+    masks_p, ids_p = branch.cell_targets([poly], sizes, torch.device('cpu'))
+    masks_b, ids_b = branch.cell_targets([bitmap], sizes, torch.device('cpu'))
+    assert masks_p[0].dtype == torch.bool and masks_p[0].shape == (2, 32, 30)
+    assert masks_p[0].any() and torch.equal(ids_p, ids_b)
+    assert all(torch.equal(p, b) for p, b in zip(masks_p, masks_b))
+
+
 def test_bad_geometry_is_refused():
     with pytest.raises(ValueError, match='aligned=True'):
         SemiConvEmbeddingBranch(roi_layer=dict(type='RoIAlign', aligned=False))
