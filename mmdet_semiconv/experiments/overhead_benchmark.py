@@ -8,10 +8,11 @@ each batch one after the other, so a load that slows a batch slows both).
 """
 import ctypes
 import gc
+import resource
 import statistics
 import time
 from functools import partial
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 
@@ -111,20 +112,37 @@ def quartiles(values: Sequence[float]) -> Sequence[float]:
     return q[0], q[1], q[2]
 
 
+def _faulted_mb() -> float:
+    """Memory this process has faulted in so far (minor page faults), in MiB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt * resource.getpagesize() / 2**20
+
+
 def measure(models: Dict[str, torch.nn.Module], test_batches: List[dict],
-            train_batches: List[dict], warmup: int, device: str) -> Dict[str, Dict]:
-    """Per-image seconds of every timed step: ``{mode: {model: [s, ...]}}``, alternating the
-    models batch by batch (:func:`alternating`); the first ``warmup`` batches are not kept."""
+            train_batches: List[dict], warmup: int,
+            device: str) -> Tuple[Dict[str, Dict], Dict[str, Dict]]:
+    """Per-image seconds and per-image MiB of fresh pages of every timed step, each as
+    ``{mode: {model: [...]}}``, alternating the models batch by batch (:func:`alternating`);
+    the first ``warmup`` batches are not kept.
+
+    Fresh pages are memory the step had to fault in because the C allocator had returned it
+    to the OS (large CPU tensors are mmap-ed and unmapped one by one): on the CPU they cost
+    time in whichever operator touches them first, in or out of the branch.
+    """
     times: Dict[str, Dict[str, List[float]]] = {}
+    faults: Dict[str, Dict[str, List[float]]] = {}
     for mode, data in (('predict', test_batches), ('train', train_batches)):
         times[mode] = {name: [] for name in models}
+        faults[mode] = {name: [] for name in models}
         for model in models.values():
             model.train(mode == 'train')
         for i, name in alternating(len(data), list(models)):
+            before = _faulted_mb()
             t = timed(STEPS[mode](models[name], data[i]), device)
             if i >= warmup:
-                times[mode][name].append(t / len(data[i]['inputs']))
-    return times
+                n = len(data[i]['inputs'])
+                times[mode][name].append(t / n)
+                faults[mode][name].append((_faulted_mb() - before) / n)
+    return times, faults
 
 
 def summarize(times: Dict[str, Dict[str, List[float]]], names: Sequence[str] = NAMES) -> Dict:
@@ -181,8 +199,8 @@ def run(models: Dict[str, torch.nn.Module], test_loader_cfg, train_loader_cfg,
     n = warmup + max_iter
     test_batches = batches(test_loader_cfg, n)
     train_batches = batches(train_loader_cfg, n)
-    summary = summarize(measure(models, test_batches, train_batches, warmup, device),
-                        list(models))
+    times, faults = measure(models, test_batches, train_batches, warmup, device)
+    summary = summarize(times, list(models))
     extra = {}
     for name, model in models.items():
         extra[name] = dict(params=sum(p.numel() for p in model.parameters()) / 1e6,
@@ -194,4 +212,8 @@ def run(models: Dict[str, torch.nn.Module], test_loader_cfg, train_loader_cfg,
               f'{max_iter} timed batches of {len(test_batches[0]["inputs"])} (test) / '
               f'{len(train_batches[0]["inputs"])} (train) images after {warmup} warm-up, '
               f'first test input {shape[0]}x{shape[1]}; the models alternate batch by batch')
-    return header + '\n\n' + table(summary, extra, list(models))
+    paged = '; '.join(
+        f'{mode}: ' + ' / '.join(f'{statistics.median(faults[mode][n]):.0f}' for n in models)
+        for mode in ('predict', 'train'))
+    return (header + '\n\n' + table(summary, extra, list(models)) + '\n\n'
+            f'Fresh pages faulted in per image (median MiB, {" / ".join(models)}): {paged}')

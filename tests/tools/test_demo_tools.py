@@ -42,6 +42,7 @@ def test_benchmark_and_profile_print_both_models(tmp_path, tiny_worms):
     params = [float(r.split('|')[2]) for r in rows[1:3]]
     assert params[0] > params[1]  # the branch adds the embedding neck
     assert ' / ' in rows[1].split('|')[4]  # min / median
+    assert 'Fresh pages faulted in per image' in out
 
     out = _run([sys.executable, osp.join(REPO, 'tools', 'analysis_tools', 'profile_branch.py'),
                 *models], cwd=REPO)
