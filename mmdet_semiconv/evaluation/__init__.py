@@ -1,4 +1,5 @@
 from .metrics import VOCAPrMetric
+from .semiconv_ceiling import OraclePsi, semiconv_ceiling
 from .semiconv_diagnostics import gt_box_diagnostics
 
-__all__ = ['VOCAPrMetric', 'gt_box_diagnostics']
+__all__ = ['VOCAPrMetric', 'OraclePsi', 'gt_box_diagnostics', 'semiconv_ceiling']

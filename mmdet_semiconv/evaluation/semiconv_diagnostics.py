@@ -73,7 +73,10 @@ def gt_box_diagnostics(model, dataloader, ann_file: str) -> Dict[str, float]:
             gt = s.gt_instances
             scale = gt.bboxes.new_tensor(s.scale_factor).repeat(2)
             boxes.append(gt.bboxes.to(x[0].device) * scale.to(x[0].device))  # input frame
-            results.append(InstanceData(bboxes=boxes[-1], labels=gt.labels.to(x[0].device),
+            # a copy: FCNMaskHead's predict_by_feat divides results.bboxes by scale_factor
+            # in place, and bbox2roi(boxes) below must read the input frame
+            results.append(InstanceData(bboxes=boxes[-1].clone(),
+                                        labels=gt.labels.to(x[0].device),
                                         scores=torch.ones(len(gt), device=x[0].device)))
         metas = [s.metainfo for s in samples]
         # the pasted masks and log K read the same Phi

@@ -42,11 +42,15 @@ COLUMNS = (('coco/segm_mAP', 'mask AP'), ('coco/segm_mAP_50', 'AP50'),
            ('gt_boxes/segm_mAP', 'mask AP on GT boxes'))
 #: what says whether the branch learns: training log (first/last logged value) and evaluation
 DIAGNOSTICS = (('train_sigma_px_first', 'sigma at first log (px)'),
-               ('sigma_px', 'sigma end (px)'), ('train_eq5_p2_first', 'eq. (5) P2 first'),
-               ('train_eq5_p2_last', 'eq. (5) P2 last'), ('logk_own', 'log K own'),
+               ('sigma_px', 'sigma end (px)'),
+               ('train_eq5_read_first', 'eq. (5) first (finest level)'),
+               ('train_eq5_read_last', 'eq. (5) last (finest level)'), ('logk_own', 'log K own'),
                ('logk_other', 'log K other'), ('logk_background', 'log K background'))
 #: training-log diagnostics: first and last logged value
-LOGGED = ('sigma_px', 'eq5_p2', 'eq5_p3', 'eq5_p4', 'eq5_p5', 'loss_kernel', 'loss_mask')
+LOGGED = ('sigma_px', 'eq5_p0', 'eq5_p1', 'eq5_p2', 'eq5_p3', 'eq5_p4', 'eq5_p5', 'loss_kernel',
+          'loss_mask', 'loss_boundary', 'loss_repulsion', 'logk_offset')
+#: eq. (5) levels, finest first: the finest one logged is the one the (small) worm RoIs read
+EQ5_LEVELS = ('eq5_p0', 'eq5_p1', 'eq5_p2')
 
 
 @dataclass
@@ -141,8 +145,12 @@ def _logged(work_dir: str) -> dict:
                     if key in rec:
                         first.setdefault(key, rec[key])
                         last[key] = rec[key]
-    return {f'train_{k}_{when}': v for when, d in (('first', first), ('last', last))
-            for k, v in d.items()}
+    out = {f'train_{k}_{when}': v for when, d in (('first', first), ('last', last))
+           for k, v in d.items()}
+    read = next((k for k in EQ5_LEVELS if k in first), None)
+    if read is not None:
+        out.update(train_eq5_read_first=first[read], train_eq5_read_last=last[read])
+    return out
 
 
 def paired_difference(a: Sequence[float], b: Sequence[float]) -> Tuple[float, float, float]:

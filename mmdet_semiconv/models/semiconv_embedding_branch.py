@@ -1,7 +1,7 @@
 """SemiConvEmbeddingBranch: the semi-convolutional embedding branch of section 3.5 as one part."""
 import math
 from collections.abc import Sequence as SequenceABC
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.model import BaseModule
@@ -37,6 +37,13 @@ class SemiConvEmbeddingBranch(BaseModule):
     RoI extractor's, so that each mask logit s(u) meets the Psi of the same point u:
     :class:`SemiConvRoIHead` passes them from its mask RoI extractor and mask head.
 
+    ``phi_stride`` (a departure from the paper, for thin objects): Phi is one map at this
+    stride (2 or 1 with P2 at 4), predicted from P2 by the subnet with a learned upsampling
+    (``SemiConvEmbeddingNeck.upsample_factor = strides[0] / phi_stride``); eq. (5) is computed
+    on its cells and every RoI reads Psi from it. It exists because the paper's read of Psi at
+    P2 blends a worm one or two cells wide with its background (docs/method.md, "Psi at a
+    finer stride"). ``None`` (default) is the paper's design: Phi on each FPN level.
+
     Args:
         embedding_neck (dict): the Phi subnet, :class:`SemiConvEmbeddingNeck`. ``in_channels``
             defaults to the mask RoI extractor's ``out_channels`` (the FPN width).
@@ -49,6 +56,8 @@ class SemiConvEmbeddingBranch(BaseModule):
         finest_scale (int): the mask RoI extractor's level-mapping scale.
         roi_layer (dict): RoI layer for Phi. ``aligned=True`` is required: u_hat assumes
             RoIAlign's half-pixel convention.
+        phi_stride (int, optional): one Phi map at this stride (divides ``strides[0]``),
+            upsampled from the first FPN level; None: Phi per FPN level (the paper).
     """
 
     def __init__(self,
@@ -60,6 +69,7 @@ class SemiConvEmbeddingBranch(BaseModule):
                  featmap_strides: Sequence[int] = (4, 8, 16, 32),
                  finest_scale: int = 56,
                  roi_layer: ConfigType = dict(type='RoIAlign', sampling_ratio=0, aligned=True),
+                 phi_stride: Optional[int] = None,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if coord_scale <= 0:
@@ -70,10 +80,19 @@ class SemiConvEmbeddingBranch(BaseModule):
         if tuple(featmap_strides) != tuple(strides[:len(featmap_strides)]):
             raise ValueError(f'featmap_strides {tuple(featmap_strides)} must be the first '
                              f'strides of the FPN {tuple(strides)}')
+        self.phi_stride = phi_stride
+        if phi_stride is not None:
+            if phi_stride < 1 or strides[0] % phi_stride:
+                raise ValueError(f'phi_stride must divide the finest FPN stride '
+                                 f'{strides[0]}, got {phi_stride}')
+            embedding_neck = dict(embedding_neck, upsample_factor=strides[0] // phi_stride)
+            # one Phi map, read by every RoI whatever its size
+            strides = featmap_strides = (phi_stride, )
         self.embedding_neck = MODELS.build(embedding_neck)
         self.loss_embedding = MODELS.build(loss_embedding)
         self.embed_dims = self.embedding_neck.embed_dims
         self.coord_scale = float(coord_scale)
+        #: stride of each Phi level in input pixels (the FPN's, or ``(phi_stride, )``)
         self.strides = tuple(strides)
         self.mask_size = int(mask_size)
         self.roi_extractor = MODELS.build(
@@ -85,7 +104,7 @@ class SemiConvEmbeddingBranch(BaseModule):
         self.num_levels = max(len(featmap_strides), max(self.loss_embedding.levels) + 1)
         if self.num_levels > len(self.strides):
             raise ValueError(f'loss_embedding.levels {self.loss_embedding.levels} reach past '
-                             f'the {len(self.strides)} configured strides')
+                             f'the {len(self.strides)} Phi levels (strides {self.strides})')
 
     def forward(self, x: Sequence[Tensor]) -> Tuple[Tensor, ...]:
         """Phi on every level the loss or the RoIs may read.
@@ -106,12 +125,14 @@ class SemiConvEmbeddingBranch(BaseModule):
         return PhiLevels(self, x)
 
     def level_phi(self, feat: Tensor, level: int) -> Tensor:
-        """Phi of one FPN level: (N, C, H_l, W_l) -> (N, D, H_l, W_l)."""
+        """Phi of one level from its FPN level: (N, C, H_l, W_l) -> (N, D, r H_l, r W_l)
+        (r = 1 but with ``phi_stride``)."""
         with branch_scope(f'phi_subnet_{self.level_name(level)}'):
             return self.embedding_neck.forward_single(feat)
 
     def level_name(self, level: int) -> str:
-        """``'p2'`` for the level of stride 4: FPN levels are named by log2 of their stride."""
+        """``'p2'`` for the level of stride 4: levels are named by log2 of their stride (as
+        FPN levels are; ``phi_stride`` 1 is ``'p0'``)."""
         return f'p{int(math.log2(self.strides[level]))}'
 
     # --- Psi -------------------------------------------------------------------------------
@@ -207,8 +228,10 @@ class SemiConvEmbeddingBranch(BaseModule):
         """Eq. (5) on Psi of the loss levels for every GT instance.
 
         Returns:
-            dict: ``loss_embedding`` and, for the log only, the unweighted eq. (5) of each
-            level (``eq5_p2``, ...: P-number from the stride).
+            dict: ``loss_embedding``, the enabled companion terms (``loss_boundary``,
+            ``loss_repulsion``; :meth:`SemiConvEmbeddingLoss.companion_losses`) and, for the
+            log only, the unweighted eq. (5) of each level (``eq5_p2``, ...: P-number from the
+            stride).
         """
         levels = self.loss_embedding.levels
         psis = [self.level_psi(phis[lvl], lvl) for lvl in levels]
@@ -217,7 +240,8 @@ class SemiConvEmbeddingBranch(BaseModule):
                                                [p.shape[-2:] for p in psis], psis[0].device)
         with branch_scope('eq5'):
             per_level = self.loss_embedding.level_losses(psis, masks, img_ids)
-            losses = dict(loss_embedding=self.loss_embedding.loss_weight * per_level.mean())
+            losses = dict(loss_embedding=self.loss_embedding.loss_weight * per_level.mean(),
+                          **self.loss_embedding.companion_losses(psis, masks, img_ids))
         for lvl, value in zip(levels, per_level.detach()):
             losses[f'eq5_{self.level_name(lvl)}'] = value
         return losses
@@ -233,12 +257,22 @@ class SemiConvEmbeddingBranch(BaseModule):
 
 class PhiLevels(SequenceABC):
     """Phi of each FPN level (indexable like :meth:`SemiConvEmbeddingBranch.forward`'s tuple),
-    computed by the branch's subnet when a level is first read and kept for later reads."""
+    computed by the branch's subnet when a level is first read and kept for later reads.
+
+    The subnet runs under the autocast state in force when the levels were asked for (the
+    step's), not the one of the first reader: :meth:`SemiConvEmbeddingBranch.roi_psi_by_feat`
+    reads Phi inside a float32 block, where a conv on bf16/fp16 FPN features with float32
+    weights would raise a dtype mismatch.
+    """
 
     def __init__(self, branch: SemiConvEmbeddingBranch, x: Sequence[Tensor]) -> None:
         self._branch = branch
         self._x = x
         self._phi: Dict[int, Tensor] = {}
+        device = x[0].device.type if len(x) else 'cpu'
+        self._autocast = dict(device_type=device,
+                              enabled=torch.is_autocast_enabled(device),
+                              dtype=torch.get_autocast_dtype(device))
 
     def __len__(self) -> int:
         return self._branch.num_levels
@@ -247,7 +281,8 @@ class PhiLevels(SequenceABC):
         if not isinstance(level, int) or not 0 <= level < len(self):
             raise IndexError(f'level {level!r} is not one of the {len(self)} levels of Phi')
         if level not in self._phi:
-            self._phi[level] = self._branch.level_phi(self._x[level], level)
+            with torch.autocast(**self._autocast):
+                self._phi[level] = self._branch.level_phi(self._x[level], level)
         return self._phi[level]
 
     @property

@@ -42,12 +42,20 @@ class SemiConvEmbeddingNeck(BaseModule):
     subnet sends back into the FPN is multiplied by ``fpn_grad_scale`` (0.1 in the paper); the
     forward values are untouched.
 
+    ``upsample_factor`` r > 1 (a departure from the paper, for objects one or two P2 cells wide)
+    makes the 3x3 conv predict ``D r^2`` channels that a pixel shuffle (Shi et al., CVPR 2016)
+    rearranges into Phi at r times the input's resolution: each of the r x r sub-cells of a
+    cell gets its own learned displacement, so a thin object's Phi need not be blended with its
+    background's when RoIs read it. The cost is r^2 output channels of the last conv.
+
     Args:
         in_channels (int): FPN channels. Defaults to 256.
         feat_channels (int): channels of the hidden 1x1 conv. Defaults to 256.
         embed_dims (int): D, the embedding size (>= 2: the first two are x and y).
             Defaults to 8.
         fpn_grad_scale (float): gradient multiplier into the FPN. Defaults to 0.1.
+        upsample_factor (int): r, Phi is output at r times the input resolution. Defaults to
+            1 (the paper's subnet).
     """
 
     def __init__(self,
@@ -55,16 +63,23 @@ class SemiConvEmbeddingNeck(BaseModule):
                  feat_channels: int = 256,
                  embed_dims: int = 8,
                  fpn_grad_scale: float = 0.1,
+                 upsample_factor: int = 1,
                  init_cfg: OptMultiConfig = dict(
                      type='Normal', layer='Conv2d', std=0.01)) -> None:
         super().__init__(init_cfg=init_cfg)
         if embed_dims < 2:
             raise ValueError(f'embed_dims must be >= 2 (x and y), got {embed_dims}')
+        if int(upsample_factor) != upsample_factor or upsample_factor < 1:
+            raise ValueError(f'upsample_factor must be an integer >= 1, got {upsample_factor}')
         self.embed_dims = embed_dims
         self.fpn_grad_scale = float(fpn_grad_scale)
-        self.subnet = nn.Sequential(
-            nn.Conv2d(in_channels, feat_channels, 1), nn.ReLU(inplace=True),
-            nn.Conv2d(feat_channels, embed_dims, 3, padding=1))
+        self.upsample_factor = int(upsample_factor)
+        r = self.upsample_factor
+        layers = [nn.Conv2d(in_channels, feat_channels, 1), nn.ReLU(inplace=True),
+                  nn.Conv2d(feat_channels, embed_dims * r * r, 3, padding=1)]
+        if r > 1:
+            layers.append(nn.PixelShuffle(r))
+        self.subnet = nn.Sequential(*layers)
 
     def forward(self, feats: Sequence[Tensor]) -> Tuple[Tensor, ...]:
         """Phi of each given level.
@@ -78,5 +93,5 @@ class SemiConvEmbeddingNeck(BaseModule):
         return tuple(self.forward_single(f) for f in feats)
 
     def forward_single(self, feat: Tensor) -> Tensor:
-        """Phi of one level: (N, C, H, W) -> (N, D, H, W)."""
+        """Phi of one level: (N, C, H, W) -> (N, D, r H, r W)."""
         return self.subnet(scale_grad(feat, self.fpn_grad_scale))

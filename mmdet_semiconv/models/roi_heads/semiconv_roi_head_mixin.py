@@ -143,6 +143,8 @@ class SemiConvRoIHeadMixin:
             losses.update(mask_head.loss_kernel_by_feat(mask_results['log_k'],
                                                         out['mask_targets']))
             losses['sigma_px'] = self.semiconv_branch.sigma_px(mask_head.kernel.sigma)
+            if mask_head.logk_offset is not None:
+                losses['logk_offset'] = mask_head.logk_offset.detach()
         mask_results.update(loss_mask=losses)
         return mask_results
 
