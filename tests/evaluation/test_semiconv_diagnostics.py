@@ -46,3 +46,32 @@ def test_gt_box_diagnostics_of_a_trained_semiconv_model(tiny_trained):
         float(model.roi_head.mask_head.kernel.sigma) * 64, rel=1e-5)
     for key in ('logk_own', 'logk_background'):
         assert out[key] <= 0 and math.isfinite(out[key])
+
+
+@pytest.mark.slow
+def test_gt_box_diagnostics_read_log_k_on_input_frame_boxes_when_resized(tiny_trained):
+    """With scale_factor 2, log K must be read on the GT boxes x 2 (the network input frame):
+    pasting the masks divides its boxes by scale_factor in place, and must not touch these."""
+    config, _, ckpt = tiny_trained
+    model = init_detector(config, ckpt, device='cpu')
+    cfg = Config.fromfile(config)
+    cfg.test_dataloader.dataset.pipeline[1] = dict(type='Resize', scale_factor=2.0)
+    loader = Runner.build_dataloader(cfg.test_dataloader)
+    head = model.roi_head
+    read = []
+    forward = head.mask_forward_on_rois
+
+    def recording(x, rois, labels=None):
+        read.append(rois.clone())
+        return forward(x, rois, labels=labels)
+
+    head.mask_forward_on_rois = recording
+    out = gt_box_diagnostics(model, loader, cfg.test_evaluator.ann_file)
+    expected = torch.cat([
+        torch.cat([s.gt_instances.bboxes
+                   * s.gt_instances.bboxes.new_tensor(s.scale_factor).repeat(2)
+                   for s in model.data_preprocessor(batch, False)['data_samples']])
+        for batch in loader])
+    assert torch.allclose(torch.cat(read)[:, 1:], expected)
+    assert expected[:, 2:].max() > 100  # the boxes really are in the doubled frame
+    assert math.isfinite(out['logk_own'])

@@ -167,3 +167,41 @@ def test_bad_geometry_is_refused():
         SemiConvEmbeddingBranch(roi_layer=dict(type='RoIAlign', aligned=False))
     with pytest.raises(ValueError, match='featmap_strides'):
         SemiConvEmbeddingBranch(featmap_strides=[8, 16])
+
+
+@pytest.mark.parametrize('phi_stride', [1, 2])
+def test_phi_stride_is_one_map_read_by_every_roi(phi_stride):
+    """Phi upsampled from P2: u_hat, eq. (5)'s cells and the RoI read all at ``phi_stride``."""
+    torch.manual_seed(0)
+    branch = SemiConvEmbeddingBranch(
+        embedding_neck=dict(type='SemiConvEmbeddingNeck', in_channels=16, feat_channels=16),
+        loss_embedding=dict(type='SemiConvEmbeddingLoss', levels=[0]), phi_stride=phi_stride)
+    size = 256
+    phis = branch.phi_levels(_feats(size))
+    assert len(phis) == 1 and branch.strides == (phi_stride, )
+    assert phis[0].shape == (2, 8, size // phi_stride, size // phi_stride)
+    # a vote field at this stride gives the same Psi in RoIs of every size (P2 to P5 sizes)
+    c = torch.arange(1., 9.)
+    vote = _vote_field(branch, c, size)
+    rois = torch.tensor([[0, 70., 80., 100., 120.], [0, 10., 4., 250., 240.],
+                         [0, 150.5, 97.25, 201.75, 150.]])
+    psi = branch.roi_psi_by_feat(vote, rois)
+    assert torch.allclose(psi, c[None, :, None, None].expand_as(psi), atol=1e-4)
+    level = branch.level_psi(vote[0], 0)[0]
+    assert torch.allclose(level, c[:, None, None].expand_as(level), atol=1e-5)
+    # eq. (5)'s targets: the masks read at this stride's cell centres
+    masks = np.zeros((1, size, size), bool)
+    masks[0, 3:9, 5:6] = True  # a one-pixel-wide worm
+    targets, _ = branch.cell_targets([_gt(masks)], [phis[0].shape[-2:]], torch.device('cpu'))
+    step = slice(phi_stride // 2, None, phi_stride)
+    expected = torch.from_numpy(masks[0, step, step])
+    assert torch.equal(targets[0][0], expected)
+    assert branch.loss_by_feat(phis, [_gt(masks), _gt(masks[:0])]).keys() >= {
+        'loss_embedding', f'eq5_p{phi_stride.bit_length() - 1}'}
+
+
+def test_phi_stride_must_divide_the_finest_stride():
+    with pytest.raises(ValueError, match='phi_stride'):
+        SemiConvEmbeddingBranch(phi_stride=3)
+    with pytest.raises(ValueError, match='Phi levels'):  # one map: only level 0 has a loss
+        SemiConvEmbeddingBranch(phi_stride=1)

@@ -76,3 +76,68 @@ def test_no_instance_gives_zero_with_a_gradient_path():
 def test_bad_normalize_is_refused():
     with pytest.raises(ValueError, match='normalize'):
         SemiConvEmbeddingLoss(normalize='batch')
+
+
+def _one_level(masks, psi):
+    return [psi], [torch.as_tensor(masks)], torch.zeros(len(masks), dtype=torch.long)
+
+
+def test_boundary_band_pulls_background_next_to_an_instance_to_its_mean():
+    masks = torch.zeros(2, 7, 7, dtype=torch.bool)
+    masks[0, 3, 3] = True  # a one-cell instance, Psi 0 there
+    masks[1, 0, 5:7] = True  # another instance: its cells are not background
+    psi = torch.zeros(1, 2, 7, 7)
+    psi[0, 0, 2:5, 2:5] = 1.  # its 8 neighbours at distance 1 from its mean ...
+    psi[0, 0, 3, 3] = 0.
+    psi.requires_grad_(True)
+    loss = SemiConvEmbeddingLoss(levels=[0], normalize='instance', boundary_band=1,
+                                 boundary_weight=2.)
+    out = loss.companion_losses(*_one_level(masks, psi))
+    assert set(out) == {'loss_boundary'}
+    # instance 0: 8 band cells at distance 1; instance 1: 4 band cells (row 1, cols 4-6 and
+    # (0, 4)), Psi 0 = its mean, distance 0; 'instance' normalisation: the mean of the two
+    assert float(out['loss_boundary']) == pytest.approx(2. * (1. + 0.) / 2, rel=1e-5)
+    out['loss_boundary'].backward()
+    assert psi.grad[0, :, 3, 3].abs().sum() == 0  # the instance's mean is held fixed
+    assert psi.grad[0, 0, 2, 2] > 0
+
+
+def test_repulsion_pushes_apart_the_means_of_instances_that_share_a_box():
+    masks = torch.zeros(3, 8, 8, dtype=torch.bool)
+    masks[0, 1:6, 1] = True  # a vertical bar ...
+    masks[1, 3, 0:4] = True  # ... crossed by a horizontal one: boxes overlap
+    masks[2, 7, 6:8] = True  # far away: no shared box
+    psi = torch.zeros(1, 2, 8, 8)
+    psi[0, 0][masks[1]] = 0.2  # mean of instance 1 is 0.2 away from instance 0's ...
+    psi[0, 0][masks[0]] = 0.  # ... (the crossing cell belongs to both: its Psi is 0)
+    psi[0, 1][masks[2]] = 0.05  # instance 2 is close to both, but shares no box
+    psi.requires_grad_(True)
+    loss = SemiConvEmbeddingLoss(levels=[0], repulsion_margin=0.5)
+    out = loss.companion_losses(*_one_level(masks, psi))
+    gap = 0.2 * 3 / 4  # instance 1: three cells at 0.2 and the crossing cell at 0
+    assert float(out['loss_repulsion']) == pytest.approx(0.5 - gap, rel=1e-5)
+    out['loss_repulsion'].backward()
+    assert psi.grad[0, 0][masks[1]].sum() < 0  # descending it moves instance 1 away (+x)
+    assert psi.grad[0][:, masks[2]].abs().sum() == 0
+    far = SemiConvEmbeddingLoss(levels=[0], repulsion_margin=0.1)
+    assert float(far.companion_losses(*_one_level(masks, psi))['loss_repulsion']) == 0
+
+
+def test_companion_terms_without_instances_are_zero_with_a_gradient_path():
+    psi = torch.randn(2, 4, 6, 6, requires_grad=True)
+    loss = SemiConvEmbeddingLoss(levels=[0], boundary_band=2, repulsion_margin=1.)
+    out = loss.companion_losses([psi], [torch.zeros(0, 6, 6, dtype=torch.bool)],
+                                torch.zeros(0, dtype=torch.long))
+    assert set(out) == {'loss_boundary', 'loss_repulsion'}
+    total = sum(out.values())
+    assert float(total) == 0
+    total.backward()
+    assert psi.grad is not None and torch.isfinite(psi.grad).all()
+    assert SemiConvEmbeddingLoss(levels=[0]).companion_losses(
+        [psi], [torch.zeros(0, 6, 6, dtype=torch.bool)], torch.zeros(0, dtype=torch.long)) == {}
+
+
+@pytest.mark.parametrize('field', ['loss_weight', 'boundary_weight', 'repulsion_margin'])
+def test_a_negative_weight_is_refused(field):
+    with pytest.raises(ValueError, match=field):
+        SemiConvEmbeddingLoss(**{field: -1.})

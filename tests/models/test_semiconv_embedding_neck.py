@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from mmdet_semiconv.models import SemiConvEmbeddingNeck
@@ -33,3 +34,17 @@ def test_grad_scale_keeps_forward_and_scales_backward():
     assert torch.allclose(grad_scaled, 0.1 * feats.grad, atol=1e-7)
     # the subnet's own parameters are not scaled: only the gradient into the FPN is
     assert neck.subnet[0].weight.grad is not None
+
+
+def test_upsample_factor_gives_phi_at_r_times_the_resolution():
+    neck = SemiConvEmbeddingNeck(in_channels=16, feat_channels=8, embed_dims=4,
+                                 upsample_factor=4)
+    feat = torch.randn(2, 16, 5, 7)
+    phi = neck.forward_single(feat)
+    assert phi.shape == (2, 4, 20, 28)
+    # sub-cell (a, b) of cell (i, j) is channel d r^2 + a r + b of the conv (a pixel shuffle)
+    pre = neck.subnet[:3](feat)
+    assert torch.equal(phi[:, 1, 2 * 4 + 3, 5 * 4 + 1], pre[:, 1 * 16 + 3 * 4 + 1, 2, 5])
+    for bad in (0, 1.5):
+        with pytest.raises(ValueError, match='upsample_factor'):
+            SemiConvEmbeddingNeck(upsample_factor=bad)

@@ -65,3 +65,16 @@ def test_sharpen_adds_lambda_log_k_and_its_loss():
     assert psi.grad.abs().sum() > 0 and semi.kernel.log_sigma.grad is not None
     empty = semi.loss_kernel_by_feat(log_k[:0], targets[:0])['loss_kernel']
     assert empty.item() == 0 and empty.requires_grad
+
+
+def test_logk_offset_is_learned_and_added_with_lambda():
+    semi = SemiConvMaskHead(logk_offset=0.3, kernel_weight=0.5, **HEAD)
+    labels = torch.tensor([0, 2])
+    s = torch.randn(2, 3, 28, 28)
+    psi = torch.randn(2, 8, 28, 28)
+    s_hat, log_k = semi.sharpen(s, psi, labels)
+    assert torch.allclose(s_hat, s + 0.5 * (log_k[:, None] + 0.3), atol=1e-6)
+    assert torch.equal(log_k, semi.kernel(psi, s[torch.arange(2), labels]))  # K without beta
+    s_hat.sum().backward()
+    assert semi.logk_offset.grad == 0.5 * s_hat.numel()
+    assert SemiConvMaskHead(**HEAD).logk_offset is None  # the paper's head has no offset
