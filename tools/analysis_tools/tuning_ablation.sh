@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The tuning ablation of docs/benchmark_synthetic_worms.md on one tuning seed: Mask R-CNN and
+# each semi-conv recipe, one option added per row, all fine-tuned from the same stage 1.
+# Cached and resumable (tools/analysis_tools/benchmark_staged.py); one thread per run.
+#
+#   bash tools/analysis_tools/tuning_ablation.sh 300
+set -euo pipefail
+seed=$1
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+branch=model.roi_head.semiconv_branch
+s1=("$branch.phi_stride=1")
+band=("${s1[@]}" "$branch.loss_embedding.boundary_band=2")
+rep=("${band[@]}" "$branch.loss_embedding.repulsion_margin=0.5")
+off=("${rep[@]}" model.roi_head.mask_head.logk_offset=0.0
+     optim_wrapper.paramwise_cfg.custom_keys.logk_offset.lr_mult=40.0
+     optim_wrapper.paramwise_cfg.custom_keys.logk_offset.decay_mult=0.0)
+run() {
+  local recipe=$1; shift
+  .venv/bin/python tools/analysis_tools/benchmark_staged.py --seeds "$seed" \
+    --recipe "$recipe" --semiconv-options "$@"
+}
+run p2
+run s1 "${s1[@]}"
+run s1_band "${band[@]}"
+run s1_band_rep "${rep[@]}"
+run s1_band_rep_offset "${off[@]}"
