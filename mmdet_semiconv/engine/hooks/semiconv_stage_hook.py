@@ -27,8 +27,8 @@ class SemiConvStageHook(Hook):
     """Owns the schedule of the semi-convolutional branch during fine-tuning.
 
     * ``before_train``: refuses a model without the branch, and, with ``load_from`` (and not
-      resuming), a stage-1 checkpoint whose keys do not cover every parameter outside the new
-      branch (the :class:`SemiConvEmbeddingBranch` and the kernels), listing them: a stage 2
+      resuming), a stage-1 checkpoint whose keys and shapes do not cover every parameter
+      outside the new branch (the :class:`SemiConvEmbeddingBranch` and the kernels), listing them: a stage 2
       that silently starts from random weights would waste a GPU-day.
     * ``before_train_iter``: lambda of ``s_hat = s + lambda log K`` is 0 before
       ``kernel_start_iter`` (the masks are Mask R-CNN's while Phi learns) and then rises
@@ -49,9 +49,10 @@ class SemiConvStageHook(Hook):
         by_epoch (bool): the three lengths are in epochs (of the train dataloader) instead of
             iterations, so that a schedule keeps its place when ``--auto-scale-lr`` changes
             the number of iterations per epoch.
-        require_stage1 (bool): refuse to train without ``load_from`` or ``resume`` (stage 2
-            must start from a stage-1 model; e.g. mmdet's ``train.py --resume`` silently sets
-            ``load_from = None``).
+        require_stage1 (bool): refuse to train unless a stage-1 ``load_from`` is loaded or a
+            checkpoint of this run was resumed (stage 2 must start from a stage-1 model;
+            mmdet's ``train.py --resume`` sets ``load_from = None``, and on a fresh work dir
+            mmengine then finds nothing to resume while ``runner._resume`` is set).
     """
 
     priority = 'NORMAL'
@@ -93,11 +94,16 @@ class SemiConvStageHook(Hook):
                                'warmup'), (mh, 'kernel_weight', mh.kernel_weight, 'kernel')]
         if self.by_epoch:
             self._set_lengths(len(runner.train_dataloader))
-        if self.require_stage1 and not (runner._load_from or runner._resume):
+        # mmengine resumes before this hook runs; `--resume` on a work dir without a
+        # checkpoint sets _resume and loads nothing (the iteration is still 0)
+        resumed = runner._resume and runner.iter > 0
+        if self.require_stage1 and not (resumed or (runner._load_from and not runner._resume)):
             raise Stage1CheckpointError(
                 'this stage-2 config needs the stage-1 Mask R-CNN: set load_from=<its '
-                'checkpoint> (e.g. --cfg-options load_from=...); note that `train.py --resume` '
-                'without a checkpoint of this run resets load_from to None')
+                'checkpoint> (e.g. --cfg-options load_from=...), without --resume on a fresh '
+                'work dir: mmdet\'s train.py --resume sets load_from to None, and no checkpoint '
+                f'of this run was found in {getattr(runner, "work_dir", "the work dir")} to '
+                'resume from, so nothing was loaded')
         if runner._load_from and not runner._resume:
             self.check_stage1(runner._load_from, model)
 
@@ -106,8 +112,13 @@ class SemiConvStageHook(Hook):
                            if isinstance(m, (SemiConvEmbeddingBranch, SteeredBilateralKernel)))
         state = _load_checkpoint(filename, map_location='cpu')
         state = state.get('state_dict', state)
-        missing = [k for k in model.state_dict()
-                   if k not in state and not k.startswith(new_branch)]
+        own = model.state_dict()
+        missing = [k for k in own if k not in state and not k.startswith(new_branch)]
+        # a key of another shape (e.g. another number of classes) is not loaded either
+        missing += [f'{k} (shape {tuple(state[k].shape)} in the checkpoint, '
+                    f'{tuple(v.shape)} in the model)' for k, v in own.items()
+                    if k in state and not k.startswith(new_branch)
+                    and tuple(state[k].shape) != tuple(v.shape)]
         if missing:
             shown = ', '.join(missing[:20]) + (' ...' if len(missing) > 20 else '')
             raise Stage1CheckpointError(

@@ -121,3 +121,37 @@ def test_stage2_without_a_stage1_checkpoint_is_refused():
     runner = _runner('semiconv_worms_cpu_finetune.py')
     with pytest.raises(Stage1CheckpointError, match='load_from'):
         SemiConvStageHook(require_stage1=True).before_train(runner)
+
+
+def test_resume_that_found_nothing_is_not_a_stage1():
+    """mmdet's train.py --resume sets load_from=None; on a fresh work dir mmengine resumes
+    nothing (iteration 0) while runner._resume is set."""
+    runner = _runner('semiconv_worms_cpu_finetune.py')
+    runner._resume = True
+    with pytest.raises(Stage1CheckpointError, match='--resume'):
+        SemiConvStageHook(require_stage1=True).before_train(runner)
+    runner.iter = 150  # a checkpoint of this run was resumed
+    SemiConvStageHook(require_stage1=True).before_train(runner)
+
+
+def test_train_py_resume_on_a_fresh_work_dir_is_refused(tiny_worms, tmp_path):
+    config = write_tiny_config(tmp_path / 'stage2.py', tiny_worms[0],
+                               base='semiconv_worms_cpu_finetune.py', max_iters=2,
+                               extra='load_from = None\nresume = True')
+    cfg = Config.fromfile(config)
+    cfg.work_dir = str(tmp_path / 'fresh')
+    with pytest.raises(Stage1CheckpointError, match='nothing was loaded'):
+        Runner.from_cfg(cfg).train()
+
+
+@pytest.mark.slow
+def test_stage2_refuses_a_checkpoint_with_other_shapes(stage1, tmp_path):
+    ckpt, root, tmp = stage1
+    state = torch.load(ckpt, weights_only=False)
+    sd = state['state_dict']
+    sd['roi_head.bbox_head.fc_cls.weight'] = torch.zeros(3, *sd[
+        'roi_head.bbox_head.fc_cls.weight'].shape[1:])
+    other = str(tmp_path / 'other_classes.pth')
+    torch.save(state, other)
+    with pytest.raises(Stage1CheckpointError, match=r'fc_cls\.weight \(shape \(3, '):
+        _stage2(other, root, tmp, 'stage2_shapes').train()
