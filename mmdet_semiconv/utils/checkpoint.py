@@ -27,6 +27,7 @@ import os
 import os.path as osp
 import re
 import tempfile
+from datetime import datetime
 from urllib.parse import urlparse
 from typing import Callable, Dict, Iterable, List, Optional
 
@@ -97,11 +98,21 @@ def sha256_of(filename: str) -> str:
     return digest.hexdigest()
 
 
+def _is_date(text: str) -> bool:
+    """``YYYYMMDD``: mmdet's names carry a date before the hash (``<name>_<date>-<hash>``)."""
+    try:
+        datetime.strptime(text, '%Y%m%d')
+    except ValueError:
+        return False
+    return len(text) == 8
+
+
 def verify_checkpoint_hash(filename: str) -> Optional[str]:
     """Check ``filename`` against the sha256 prefix in its name, if it has one.
 
     Returns:
-        str or None: the verified prefix, or None for a name without one.
+        str or None: the verified prefix, or None for a name without one (a valid date
+        ``YYYYMMDD`` in its place that the content does not match is read as a date).
 
     Raises:
         CheckpointHashError: naming the file, both hashes and the fix.
@@ -110,6 +121,8 @@ def verify_checkpoint_hash(filename: str) -> Optional[str]:
     if match is None:
         return None
     expected, actual = match.group(1), sha256_of(filename)
+    if not actual.startswith(expected) and _is_date(expected):
+        return None  # `worms-20261201.pth`: a date where mmdet's names put the hash
     if not actual.startswith(expected):
         raise CheckpointHashError(
             f'{filename} is corrupted or incomplete: its name records sha256 {expected}..., '
@@ -190,14 +203,17 @@ def download_checkpoint(url: str, model_dir: Optional[str] = None,
     """Download ``url`` into torch.hub's checkpoint cache (once) without unpickling it.
 
     torch.hub's convention: a file named ``<name>-<sha256 prefix>.<ext>`` is checked against
-    that prefix while downloading.
+    that prefix while downloading. The cache is keyed by the whole URL (a folder named by its
+    sha256), not by the file name alone: ``http://a/x/model.pth`` and ``http://a/y/model.pth``
+    are two files.
 
     Returns:
         str: the cached file.
     """
     model_dir = model_dir or osp.join(torch.hub.get_dir(), 'checkpoints')
-    os.makedirs(model_dir, exist_ok=True)
-    cached = osp.join(model_dir, osp.basename(urlparse(url).path))
+    url_key = hashlib.sha256(url.encode()).hexdigest()[:16]
+    cached = osp.join(model_dir, url_key, osp.basename(urlparse(url).path))
+    os.makedirs(osp.dirname(cached), exist_ok=True)
     if not osp.exists(cached):
         match = torch.hub.HASH_REGEX.search(osp.basename(cached))
         try:

@@ -11,7 +11,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from mmdet_semiconv.utils import UntrustedCheckpointError
+from mmdet_semiconv.utils import CheckpointHashError, UntrustedCheckpointError
 from mmdet_semiconv.utils.checkpoint import TRUST_ENV
 
 
@@ -112,3 +112,15 @@ def test_a_checkpoint_saved_after_validation_loads(tiny_config, tmp_path):
     ckpt = _load_checkpoint(str(tmp_path / 'valrun' / 'iter_2.pth'))  # saved after a val
     scalars = ckpt['message_hub']['log_scalars']
     assert any(k.startswith('val/') for k in scalars), sorted(scalars)
+
+
+def test_a_date_in_the_name_is_not_a_hash(tmp_path):
+    for name in ('worms-20261201.pth', 'model_20261124-20261201.pth'):
+        path = str(tmp_path / name)
+        torch.save(dict(state_dict=dict(w=torch.ones(1))), path)
+        assert 'state_dict' in _load_checkpoint(path)
+    # a hash-like prefix (not a date) that the content does not match is still refused
+    bad = str(tmp_path / 'model_20261124-00000000.pth')
+    torch.save(dict(state_dict=dict(w=torch.ones(1))), bad)
+    with pytest.raises(CheckpointHashError, match='00000000'):
+        _load_checkpoint(bad)

@@ -85,7 +85,18 @@ def test_a_download_whose_hash_prefix_does_not_match_is_refused(server):
     right = f'model_20261124-{digest}.pth'
     shutil.copyfile(www / 'src.pth', www / right)
     assert 'state_dict' in _load_checkpoint(f'{url}/{right}')
-    assert osp.isfile(osp.join(torch.hub.get_dir(), 'checkpoints', right))  # cached
+    cached = osp.join(torch.hub.get_dir(), 'checkpoints',
+                      hashlib.sha256(f'{url}/{right}'.encode()).hexdigest()[:16], right)
+    assert osp.isfile(cached)
+
+
+def test_two_urls_with_one_file_name_are_two_files(server):
+    www, url = server
+    for folder, value in (('a', 1.), ('b', 2.)):
+        (www / folder).mkdir()
+        torch.save(dict(state_dict=dict(w=torch.tensor(value))), str(www / folder / 'm.pth'))
+    assert float(_load_checkpoint(f'{url}/a/m.pth')['state_dict']['w']) == 1.
+    assert float(_load_checkpoint(f'{url}/b/m.pth')['state_dict']['w']) == 2.
 
 
 @pytest.mark.slow
