@@ -1,4 +1,5 @@
 """Each semi-conv config is its plain-mmdet baseline plus the branch, and nothing else."""
+import glob
 import os.path as osp
 
 import pytest
@@ -51,3 +52,12 @@ def test_semiconv_config_is_its_baseline_plus_the_branch(baseline, semiconv):
         o = dict(ours['optim_wrapper'])
         o.pop('paramwise_cfg')
         assert o == base['optim_wrapper']
+
+
+@pytest.mark.parametrize('config', sorted(
+    osp.basename(p) for p in glob.glob(osp.join(CONFIGS, '*.py'))))
+def test_every_config_installs_the_checkpoint_loader(config):
+    """`mim test` runs mmdet's own tools: without custom_imports nothing installs the
+    allow-listed loader, and torch >= 2.6 refuses mmengine's own checkpoints."""
+    cfg = Config.fromfile(osp.join(CONFIGS, config))
+    assert 'mmdet_semiconv' in cfg.get('custom_imports', {}).get('imports', [])
