@@ -117,7 +117,17 @@ def convert_bbbc010(root: str, out_dir: str, image_type: str = 'binary',
         if not worm_paths:
             raise ConversionError(f'{worm_dir} has no {well}_<nn>_ground_truth.png for '
                                   f'{fg_path}')
-        masks = [_read_mask(p, fg.shape) for p in worm_paths]
+        masks = []
+        for path in worm_paths:
+            mask = _read_mask(path, fg.shape)
+            if not mask.any():  # an area-0 ground truth would count as a missed worm
+                warnings.warn(f'BBBC010: {path} is empty (no foreground pixel); skipped, it '
+                              'is not a worm annotation')
+                continue
+            masks.append(mask)
+        if not masks:
+            raise ConversionError(f'every {well}_<nn>_ground_truth.png in {worm_dir} is empty; '
+                                  'check the files')
         union = np.any(masks, axis=0)
         fg_iou = mask_iou(fg, union)
         if fg_iou < min_foreground_iou:

@@ -111,3 +111,24 @@ def test_a_shifted_foreground_is_reported_and_can_be_rebuilt(tmp_path):
         convert_bbbc010(src, out, foreground='union')
     img = cv2.imread(osp.join(out, 'images', 'C03.png'), cv2.IMREAD_GRAYSCALE) > 0
     assert np.array_equal(img, np.any(truth['C03'], 0))
+
+
+def test_an_empty_worm_mask_is_skipped_with_a_warning(tmp_path):
+    make_bbbc010(str(tmp_path / 'src'))
+    empty = osp.join(tmp_path, 'src', 'BBBC010_v1_foreground_eachworm', 'A02_04_ground_truth.png')
+    cv2.imwrite(empty, np.zeros((52, 70), np.uint8))
+    with pytest.warns(UserWarning, match='A02_04_ground_truth.png is empty'):
+        cocos = convert_bbbc010(str(tmp_path / 'src'), str(tmp_path / 'coco'))
+    anns = cocos['train']['annotations']
+    assert len(anns) == 3 * 3 and all(a['area'] > 0 for a in anns)
+
+
+def test_outputs_follow_the_umask(tmp_path):
+    make_bbbc010(str(tmp_path / 'src'))
+    old = os.umask(0o022)
+    try:
+        convert_bbbc010(str(tmp_path / 'src'), str(tmp_path / 'coco'))
+    finally:
+        os.umask(old)
+    for path in (osp.join('annotations', 'train.json'), osp.join('images', 'A01.png')):
+        assert os.stat(osp.join(tmp_path, 'coco', path)).st_mode & 0o777 == 0o644
