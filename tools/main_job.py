@@ -36,15 +36,19 @@ def main():
     cfg = Config.fromfile(args.config)
     cfg.work_dir = args.work_dir or osp.join(
         'work_dirs', osp.splitext(osp.basename(args.config))[0])
-    if args.max_iters:
+    if args.max_iters is not None:
+        if args.max_iters <= 0:
+            raise SystemExit(f'--max-iters must be > 0, got {args.max_iters}')
         cfg.train_cfg.max_iters = args.max_iters
         cfg.param_scheduler[-1].end = args.max_iters
         cfg.param_scheduler[-1].milestones = [int(args.max_iters * 0.8)]
-        cfg.default_hooks.checkpoint.interval = args.max_iters
     # evaluate once, after training, through runner.test(): mmengine's IterBasedTrainLoop
     # validates at the last iteration whatever val_interval says, unless val_begin is past it
     cfg.train_cfg.val_begin = cfg.train_cfg.max_iters + 1
     cfg.resume = True  # continues an interrupted run; a finished one is not retrained
+    # ... from the last of these (the schedule's own interval is its length)
+    cfg.default_hooks.checkpoint.update(interval=min(50, cfg.train_cfg.max_iters),
+                                        max_keep_ckpts=2)
 
     data_root = cfg.train_dataloader.dataset.data_root
     WormDataset(root=data_root).ensure()

@@ -16,7 +16,10 @@ The image is the union of all instances, 0/255 in three channels (PNG), so mmdet
 ``LoadImageFromFile`` reads it. Annotations are COCO json with RLE masks (pycocotools), written
 atomically.
 """
+import json
+import os
 import os.path as osp
+import shutil
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional, Tuple
 
@@ -52,6 +55,16 @@ class WormConfig:
     curvature: float = 0.02  # std of an extra turning-rate random walk, rad/px
     clusters: int = 2  # worms start around this many centres...
     cluster_spread: float = 15.  # ...with this std in px: lower = more crowded
+
+    def __post_init__(self):
+        for low, high in (('worms_min', 'worms_max'), ('length_min', 'length_max'),
+                          ('width_min', 'width_max'), ('bend_min', 'bend_max')):
+            if getattr(self, low) > getattr(self, high):
+                raise ValueError(f'WormConfig: {low}={getattr(self, low)} is above '
+                                 f'{high}={getattr(self, high)}; give {low} <= {high}')
+        for name in ('width', 'height', 'worms_min', 'length_min', 'width_min', 'clusters'):
+            if getattr(self, name) <= 0:
+                raise ValueError(f'WormConfig: {name} must be > 0, got {getattr(self, name)}')
 
 
 @dataclass
@@ -108,11 +121,34 @@ def generate_dot_grid(cfg: DotGridConfig) -> List[np.ndarray]:
 
 def write_coco_split(out_dir: str, split: str, images: List[List[np.ndarray]],
                      classes: Tuple[str, ...], info: Dict) -> str:
-    """Write ``<out_dir>/<split>/*.png`` and ``<out_dir>/annotations/<split>.json``.
+    """Write ``<out_dir>/<split>/*.png`` and ``<out_dir>/annotations/<split>.json``, whole or
+    not at all.
+
+    The split is built beside its place (``<out_dir>/.building-<split>``) and moved in when
+    complete: the old json goes first, then the old images, then the new images and json
+    arrive, so a run stopped at any point leaves either the old split, or the new one, or no
+    json (which :meth:`WormDataset.ensure` regenerates); never images of one run under the json
+    of another.
 
     Returns:
         str: the annotation file.
     """
+    build = osp.join(out_dir, f'.building-{split}')
+    shutil.rmtree(build, ignore_errors=True)  # what a stopped run left
+    _write_coco_split(build, split, images, classes, info)
+    ann_file = osp.join(out_dir, 'annotations', f'{split}.json')
+    os.makedirs(osp.dirname(ann_file), exist_ok=True)
+    if osp.exists(ann_file):
+        os.remove(ann_file)
+    shutil.rmtree(osp.join(out_dir, split), ignore_errors=True)
+    os.replace(osp.join(build, split), osp.join(out_dir, split))
+    os.replace(osp.join(build, 'annotations', f'{split}.json'), ann_file)
+    shutil.rmtree(build)
+    return ann_file
+
+
+def _write_coco_split(out_dir: str, split: str, images: List[List[np.ndarray]],
+                      classes: Tuple[str, ...], info: Dict) -> None:
     coco = dict(info=info, images=[], annotations=[],
                 categories=[dict(id=i + 1, name=c) for i, c in enumerate(classes)])
     ann_id = 1
@@ -129,9 +165,7 @@ def write_coco_split(out_dir: str, split: str, images: List[List[np.ndarray]],
         for m in masks:
             coco['annotations'].append(coco_annotation(m, ann_id, image_id, 1))
             ann_id += 1
-    ann_file = osp.join(out_dir, 'annotations', f'{split}.json')
-    atomic_write_json(ann_file, coco)
-    return ann_file
+    atomic_write_json(osp.join(out_dir, 'annotations', f'{split}.json'), coco)
 
 
 def generate_worm_split(out_dir: str, split: str, num_images: int, seed: int,
@@ -164,12 +198,30 @@ class WormDataset:
     val_seed: int = 1
     config: WormConfig = field(default_factory=WormConfig)
 
+    def __post_init__(self):
+        for name in ('num_train', 'num_val'):
+            if getattr(self, name) <= 0:
+                raise ValueError(f'{name} must be > 0, got {getattr(self, name)}')
+
     def ann_file(self, split: str) -> str:
         return osp.join(self.root, 'annotations', f'{split}.json')
 
     def ensure(self) -> None:
-        """Generate the splits whose annotation file is missing."""
+        """Generate the splits whose annotation file is missing; refuse one that another
+        generator setting made (its json records seed and :class:`WormConfig`)."""
         for split, n, seed in (('train', self.num_train, self.train_seed),
                                ('val', self.num_val, self.val_seed)):
-            if not osp.isfile(self.ann_file(split)):
+            path = self.ann_file(split)
+            if not osp.isfile(path):
                 generate_worm_split(self.root, split, n, seed, self.config)
+                continue
+            with open(path) as f:
+                coco = json.load(f)
+            want = dict(seed=seed, num_images=n, **asdict(self.config))
+            have = dict(coco.get('info', {}), num_images=len(coco.get('images', [])))
+            diff = [f'{k}: {have.get(k)!r}, not {v!r}' for k, v in want.items()
+                    if have.get(k) != v]
+            if diff:
+                raise ValueError(f'{path} was generated with other settings ({"; ".join(diff)}): '
+                                 f'delete {self.root} (or give another root) to generate it '
+                                 'anew')

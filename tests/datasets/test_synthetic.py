@@ -1,7 +1,10 @@
 import filecmp
+import json
 import os.path as osp
 
+import cv2
 import numpy as np
+import pytest
 from pycocotools.coco import COCO
 
 from mmdet_semiconv.datasets import (DotGridConfig, WormConfig, generate_dot_grid,
@@ -73,3 +76,44 @@ def test_dot_grid_is_one_identical_dot_per_instance(tmp_path):
     assert not np.any(np.stack(masks).sum(0) > 1)
     coco = COCO(generate_dot_split(str(tmp_path), 'train', 1, cfg))
     assert len(coco.getAnnIds()) == 12
+
+
+def test_ensure_refuses_a_split_made_with_other_settings(tmp_path):
+    from mmdet_semiconv.datasets import WormDataset
+    small = WormConfig(width=96, height=72, worms_min=1, worms_max=2)
+    WormDataset(root=str(tmp_path), num_train=2, num_val=1, config=small).ensure()
+    WormDataset(root=str(tmp_path), num_train=2, num_val=1, config=small).ensure()  # same: ok
+    with pytest.raises(ValueError, match=r'train\.json was generated with other settings '
+                                         r'\(width: 96, not 120'):
+        WormDataset(root=str(tmp_path), num_train=2, num_val=1,
+                    config=WormConfig(width=120, height=72, worms_min=1, worms_max=2)).ensure()
+
+
+def test_a_regeneration_stopped_midway_leaves_the_old_split_whole(tmp_path, monkeypatch):
+    import mmdet_semiconv.datasets.synthetic as synthetic
+    cfg = WormConfig(width=96, height=72, worms_min=1, worms_max=2)
+    ann = generate_worm_split(str(tmp_path), 'train', 3, seed=0, cfg=cfg)
+    before = open(ann).read()
+    calls = []
+
+    def dying(*args):  # the process is killed after two images of the new run
+        calls.append(args)
+        if len(calls) > 2:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    real = synthetic.atomic_write_bytes
+    monkeypatch.setattr(synthetic, 'atomic_write_bytes', dying)
+    with pytest.raises(KeyboardInterrupt):
+        generate_worm_split(str(tmp_path), 'train', 3, seed=5,
+                            cfg=WormConfig(width=120, height=90, worms_min=1, worms_max=2))
+    assert open(ann).read() == before
+    for img in json.loads(before)['images']:  # every image is still the old run's
+        assert cv2.imread(str(tmp_path / img['file_name'])).shape[:2] == (72, 96)
+
+
+@pytest.mark.parametrize('kwargs', [dict(worms_min=9, worms_max=2), dict(width=0),
+                                    dict(length_min=90.)])
+def test_worm_config_refuses_impossible_settings(kwargs):
+    with pytest.raises(ValueError, match=next(iter(kwargs))):
+        WormConfig(**kwargs)
