@@ -8,7 +8,7 @@ from mmdet.models.task_modules.samplers import SamplingResult
 from mmdet.models.test_time_augs import merge_aug_masks
 from mmdet.registry import MODELS
 from mmdet.utils import InstanceList, OptConfigType
-from .semiconv_roi_head_mixin import SemiConvRoIHeadMixin, reject_first_layout
+from .semiconv_roi_head_mixin import SemiConvRoIHeadMixin
 
 
 @MODELS.register_module()
@@ -29,7 +29,6 @@ class SemiConvCascadeRoIHead(SemiConvRoIHeadMixin, CascadeRoIHead):
     def __init__(self,
                  semiconv_branch: OptConfigType = dict(type='SemiConvEmbeddingBranch'),
                  **kwargs) -> None:
-        reject_first_layout(kwargs)
         super().__init__(**kwargs)
         self.init_semiconv_branch(semiconv_branch, self.mask_roi_extractor, self.mask_head)
 

@@ -7,7 +7,7 @@ from mmdet.models.roi_heads import StandardRoIHead
 from mmdet.models.task_modules.samplers import SamplingResult
 from mmdet.registry import MODELS
 from mmdet.utils import InstanceList, OptConfigType
-from .semiconv_roi_head_mixin import SemiConvRoIHeadMixin, reject_first_layout
+from .semiconv_roi_head_mixin import SemiConvRoIHeadMixin
 
 
 @MODELS.register_module()
@@ -35,7 +35,6 @@ class SemiConvRoIHead(SemiConvRoIHeadMixin, StandardRoIHead):
     def __init__(self,
                  semiconv_branch: OptConfigType = dict(type='SemiConvEmbeddingBranch'),
                  **kwargs) -> None:
-        reject_first_layout(kwargs)
         super().__init__(**kwargs)
         self.init_semiconv_branch(semiconv_branch, [self.mask_roi_extractor],
                                   [self.mask_head])

@@ -1,9 +1,11 @@
 """What every RoI head with the semi-convolutional branch shares (section 3.5)."""
+import warnings
 from contextlib import contextmanager
 from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import ConfigDict
+from mmengine.logging import MMLogger
 from torch import Tensor
 
 from mmdet.models.task_modules.samplers import SamplingResult
@@ -14,10 +16,6 @@ from mmdet.structures.bbox import bbox2roi
 from mmdet.utils import InstanceList, OptConfigType
 from ..semiconv_embedding_branch import PhiLevels
 from .mask_heads import SemiConvMaskHead
-
-#: The keys of the first layout (before the branch was one component) and where they live now.
-OLD_LAYOUT = {'embedding_neck.': 'semiconv_branch.embedding_neck.'}
-
 
 class SemiConvRoIHeadMixin:
     """Adds a :class:`SemiConvEmbeddingBranch` to an mmdet RoI head.
@@ -191,13 +189,21 @@ class SemiConvRoIHeadMixin:
         with self.embedding_step(x):
             return super().forward(x, rpn_results_list, batch_data_samples)
 
-    # --- checkpoints of the first layout -------------------------------------------------------
+    # --- checkpoints that leave the branch at its init ----------------------------------------
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
-        # roi_head.embedding_neck.* (first release) is roi_head.semiconv_branch.embedding_neck.*
-        for old, new in OLD_LAYOUT.items():
-            for key in [k for k in state_dict if k.startswith(prefix + old)]:
-                state_dict[prefix + new + key[len(prefix + old):]] = state_dict.pop(key)
+        # A Mask R-CNN checkpoint has no branch: right for stage 2's load_from (the stage hook
+        # checks the rest), wrong for test.py or diagnose.py, where mmengine's only hint is a
+        # "missing keys" line among many
+        if self.with_semiconv and not any(k.startswith(prefix + 'semiconv_branch.')
+                                          for k in state_dict):
+            message = (f'the checkpoint has no {prefix}semiconv_branch.* weights: the semi-conv '
+                       'branch (Phi, sigma) stays at its random init. That is expected when '
+                       'stage 2 starts from a stage-1 Mask R-CNN (load_from); a test or '
+                       'diagnosis of it evaluates an untrained branch: give the checkpoint of '
+                       'a semi-conv training instead.')
+            warnings.warn(message)
+            MMLogger.get_current_instance().warning(message)
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
 
@@ -206,14 +212,3 @@ def _mask_size(extractor: torch.nn.Module, mask_head: torch.nn.Module) -> int:
     upsampled = getattr(mask_head, 'upsample', None) is not None
     scale = mask_head.scale_factor if upsampled else 1
     return int(extractor.roi_layers[0].output_size[0] * scale)
-
-
-def reject_first_layout(kwargs: dict) -> None:
-    """A clear error for a config of the first layout (``embedding_neck=`` on the RoI head)."""
-    old = sorted({'embedding_neck', 'loss_embedding', 'embedding_roi_layer'} & set(kwargs))
-    if old:
-        raise TypeError(
-            f'{old} are no longer RoI-head arguments: the branch is one component now, '
-            "semiconv_branch=dict(type='SemiConvEmbeddingBranch', embedding_neck=..., "
-            'loss_embedding=..., coord_scale=...) (coord_scale and strides moved from the '
-            'neck to the branch); semiconv_branch=None is the Mask R-CNN baseline.')
