@@ -42,7 +42,17 @@ model = dict(
         ],
         mask_roi_extractor=dict(out_channels=width),
         mask_head=dict(in_channels=width, conv_out_channels=width, num_classes=1)),
-    train_cfg=dict(rpn_proposal=dict(nms_pre=600, max_per_img=300)),
+    # 128 RoIs per image and stage, as the Mask R-CNN CPU base samples (mmdet's cascade: 512)
+    train_cfg=dict(
+        rpn_proposal=dict(nms_pre=600, max_per_img=300),
+        rcnn=[
+            dict(
+                assigner=dict(type='MaxIoUAssigner', pos_iou_thr=iou, neg_iou_thr=iou,
+                              min_pos_iou=iou, match_low_quality=False, ignore_iof_thr=-1),
+                sampler=dict(type='RandomSampler', num=128, pos_fraction=0.25,
+                             neg_pos_ub=-1, add_gt_as_proposals=True),
+                mask_size=28, pos_weight=-1, debug=False) for iou in (0.5, 0.6, 0.7)
+        ]),
     test_cfg=dict(
         rpn=dict(nms_pre=300, max_per_img=100),
         rcnn=dict(max_per_img=30)))

@@ -1,24 +1,20 @@
 # SemiConv Cascade Mask R-CNN on the synthetic worms, CPU-sized: cascade-mask-rcnn_worms_cpu.py
-# plus the semi-convolutional branch on its three mask stages.
-_base_ = './cascade-mask-rcnn_worms_cpu.py'
+# plus the semi-convolutional branch on its three mask stages, with the branch and training
+# recipe of semiconv_worms_cpu.py (chosen for SemiConv Mask R-CNN on tuning seed 300; not
+# re-tuned for the cascade).
+_base_ = ['./cascade-mask-rcnn_worms_cpu.py', './_base_/semiconv_worms_cpu_branch.py']
 
 custom_imports = dict(imports=['mmdet_semiconv'], allow_failed_imports=False)
 
 model = dict(
     roi_head=dict(
         type='SemiConvCascadeRoIHead',
-        semiconv_branch=dict(
-            type='SemiConvEmbeddingBranch',
-            embedding_neck=dict(
-                type='SemiConvEmbeddingNeck', feat_channels=64, embed_dims=8,
-                fpn_grad_scale=0.1),
-            loss_embedding=dict(
-                type='SemiConvEmbeddingLoss', levels=[0, 1, 2, 3], normalize='instance',
-                loss_weight=1.0),
-            coord_scale=64.),
-        mask_head=dict(
-            type='SemiConvMaskHead',
-            kernel=dict(
-                type='SteeredBilateralKernel', sigma=1.0, kernel='laplacian',
-                train_seed='soft', test_seed='argmax'),
-            loss_kernel=dict(type='LogSpaceBCELoss', loss_weight=1.0))))
+        semiconv_branch={{_base_.semiconv_branch}},
+        mask_head={{_base_.semiconv_mask_head}}))
+
+optim_wrapper = dict(
+    paramwise_cfg=dict(custom_keys={
+        'semiconv_branch': dict(lr_mult=2.5),
+        'log_sigma': dict(lr_mult=10., decay_mult=0.),
+    }))
+custom_hooks = [dict(type='SemiConvStageHook', kernel_start_iter=0, kernel_ramp_iters=100)]
