@@ -37,7 +37,6 @@ def test_coco_json_loads_in_pycocotools_and_masks_round_trip(tmp_path):
             assert np.array_equal(coco.annToMask(a).astype(bool), m)
             assert a['area'] == m.sum()
         # the image is the union of the silhouettes
-        import cv2
         img = cv2.imread(osp.join(str(tmp_path), coco.loadImgs(img_id)[0]['file_name']))
         assert np.array_equal(img[..., 0] > 0, np.any(expected, axis=0))
 

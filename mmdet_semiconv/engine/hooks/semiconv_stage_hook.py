@@ -28,8 +28,8 @@ class SemiConvStageHook(Hook):
 
     * ``before_train``: refuses a model without the branch, and, with ``load_from`` (and not
       resuming), a stage-1 checkpoint whose keys and shapes do not cover every parameter
-      outside the new branch (the :class:`SemiConvEmbeddingBranch` and the kernels), listing them: a stage 2
-      that silently starts from random weights would waste a GPU-day.
+      outside the new branch (the :class:`SemiConvEmbeddingBranch` and the kernels), listing
+      them: a stage 2 that silently starts from random weights would waste a GPU-day.
     * ``before_train_iter``: lambda of ``s_hat = s + lambda log K`` is 0 before
       ``kernel_start_iter`` (the masks are Mask R-CNN's while Phi learns) and then rises
       linearly to its configured value over ``kernel_ramp_iters``; the weights of eq. (5) and

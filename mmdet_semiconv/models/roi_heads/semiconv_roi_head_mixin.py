@@ -17,6 +17,7 @@ from mmdet.utils import InstanceList, OptConfigType
 from ..semiconv_embedding_branch import PhiLevels
 from .mask_heads import SemiConvMaskHead
 
+
 class SemiConvRoIHeadMixin:
     """Adds a :class:`SemiConvEmbeddingBranch` to an mmdet RoI head.
 
