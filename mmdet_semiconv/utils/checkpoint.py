@@ -25,6 +25,7 @@ torch.hub's ``check_hash`` on the sha256 prefix in the name) and then loaded as 
 import hashlib
 import os
 import os.path as osp
+import pickle
 import re
 import tempfile
 from datetime import datetime
@@ -154,7 +155,15 @@ def trust_checkpoint_globals(names: Iterable[str]) -> None:
 
 def allowed_globals() -> List[Callable]:
     env = [n.strip() for n in os.environ.get(TRUST_ENV, '').split(',') if n.strip()]
-    return CHECKPOINT_GLOBALS + list(_trusted.values()) + [_import_global(n) for n in env]
+    extra = []
+    for name in env:
+        try:
+            extra.append(_import_global(name))
+        except (ValueError, ImportError, AttributeError) as e:
+            raise ValueError(f'{TRUST_ENV}={os.environ[TRUST_ENV]!r}: cannot import {name!r} '
+                             f'({e}); give comma-separated dotted names of classes or '
+                             'functions, e.g. package.module.Name, or unset it') from e
+    return CHECKPOINT_GLOBALS + list(_trusted.values()) + extra
 
 
 def safe_load(filename: str, map_location=None) -> dict:
@@ -174,8 +183,17 @@ def safe_load(filename: str, map_location=None) -> dict:
         try:
             return torch.load(filename, map_location=map_location, weights_only=True)
         except Exception as e:  # noqa: BLE001 - re-raised with the fix spelled out
-            if 'weights_only' in str(e) or 'Unsupported global' in str(e):
+            if isinstance(e, UntrustedCheckpointError):
+                raise
+            if 'Unsupported global' in str(e):
                 raise UntrustedCheckpointError(_refusal(filename, [str(e)])) from e
+            if isinstance(e, (RuntimeError, EOFError, IndexError, ValueError,
+                              pickle.UnpicklingError)):
+                first_line = (str(e).splitlines() or [''])[0][:200]
+                raise RuntimeError(
+                    f'{filename} ({osp.getsize(filename)} bytes) is not a readable torch '
+                    f'checkpoint ({type(e).__name__}: {first_line}): it is truncated, empty '
+                    'or not a checkpoint; save or download it again') from e
             raise
 
 

@@ -124,3 +124,19 @@ def test_a_date_in_the_name_is_not_a_hash(tmp_path):
     torch.save(dict(state_dict=dict(w=torch.ones(1))), bad)
     with pytest.raises(CheckpointHashError, match='00000000'):
         _load_checkpoint(bad)
+
+
+@pytest.mark.parametrize('content', [b'', b'PK\x03\x04 truncated', b'not a checkpoint\n'])
+def test_an_unreadable_file_is_named_with_the_fix(tmp_path, content):
+    path = tmp_path / 'broken.pth'
+    path.write_bytes(content)
+    with pytest.raises(RuntimeError, match=r'broken\.pth .* not a readable torch checkpoint'):
+        _load_checkpoint(str(path))
+
+
+def test_a_malformed_trust_variable_is_named(tmp_path, monkeypatch):
+    path = str(tmp_path / 'ok.pth')
+    torch.save(dict(state_dict=dict(w=torch.ones(1))), path)
+    monkeypatch.setenv(TRUST_ENV, 'no_such_module.Thing')
+    with pytest.raises(ValueError, match=TRUST_ENV + ".*cannot import 'no_such_module.Thing'"):
+        _load_checkpoint(path)
