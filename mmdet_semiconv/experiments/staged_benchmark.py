@@ -164,10 +164,14 @@ def paired_difference(a: Sequence[float], b: Sequence[float]) -> Tuple[float, fl
 
 
 def report(bench: StagedBenchmark, seeds: Sequence[int], recipe: str, command: str,
-           wall_min: float, hardware: str, tuning_seeds: Sequence[int] = ()) -> str:
-    """The markdown report of finished runs: table, paired differences, per seed, diagnostics."""
-    runs = {arm: [bench.stage2(s, arm, recipe if arm == 'semiconv' else 'default')
-                  for s in seeds] for arm in ARMS}
+           wall_min: float, hardware: str, tuning_seeds: Sequence[int] = (),
+           options: Sequence[str] = ()) -> str:
+    """The markdown report of finished runs: table, paired differences, per seed, diagnostics.
+
+    ``options`` are the semi-conv recipe's (a cached run of another recipe is refused).
+    """
+    runs = {arm: [bench.stage2(s, 'semiconv', recipe, options) if arm == 'semiconv'
+                  else bench.stage2(s, arm) for s in seeds] for arm in ARMS}
     names = {'maskrcnn': 'Mask R-CNN', 'semiconv': 'Ours (semi-conv)'}
     rows = []
     for arm, res in runs.items():
@@ -229,7 +233,7 @@ def run_benchmark(bench: StagedBenchmark, seeds: Sequence[int], recipe: str,
         bench.stage2(s, 'maskrcnn')
         bench.stage2(s, 'semiconv', recipe, options)
     text = report(bench, seeds, recipe, command, (time.time() - start) / 60, hardware,
-                  tuning_seeds)
+                  tuning_seeds, options)
     if out:
         with open(out, 'w') as f:
             f.write('# Staged benchmark on synthetic worms (Table 1 protocol)\n\n' + text)

@@ -64,3 +64,19 @@ def test_a_fresh_fine_tuning_keeps_its_load_from(tmp_path, monkeypatch):
     (work / 'last_checkpoint').write_text('iter_5.pth')
     runs.train('cfg.py', str(work), 10, ['load_from=stage1.pth'])
     assert '--resume' in calls[-1]
+
+
+def test_the_report_reads_a_recipe_run_with_its_options(tmp_path):
+    """Regression: the report asked the cache for the recipe without its options."""
+    from mmdet_semiconv.experiments.staged_benchmark import COLUMNS, report
+    bench = StagedBenchmark(work_dir=str(tmp_path))
+    metrics = {k: 0.5 for k, _ in COLUMNS}
+    for seed in (300, 301):
+        write_json(str(tmp_path / f'seed{seed}' / 'stage2_maskrcnn_default' / 'results.json'),
+                   dict(metrics, options=[]))
+        write_json(str(tmp_path / f'seed{seed}' / 'stage2_semiconv_s1' / 'results.json'),
+                   dict(metrics, **{'coco/segm_mAP': 0.6}, options=['a=1']))
+        _scalars(str(tmp_path / f'seed{seed}' / 'stage1' / 'x' / 'vis_data' / 'scalars.json'),
+                 [dict(iter=150, step=150), dict(step=0, **{'coco/segm_mAP': .2})])
+    text = report(bench, [300, 301], 's1', 'cmd', 0., 'cpu', options=['a=1'])
+    assert '| +0.100 [+0.100, +0.100] |' in text
