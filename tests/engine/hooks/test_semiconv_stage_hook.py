@@ -85,6 +85,7 @@ def test_schedule_on_every_mask_stage_of_a_cascade():
     runner = _runner('semiconv-cascade-mask-rcnn_worms_cpu.py')
     head = runner.model.roi_head
     head.mask_head[0].loss_kernel.loss_weight = 2.
+    w = head.semiconv_branch.loss_embedding.loss_weight  # the configured eq. (5) weight
     hook = SemiConvStageHook(kernel_start_iter=10, kernel_ramp_iters=4, warmup_iters=4)
     hook.before_train(runner)
     seen = {}
@@ -94,9 +95,9 @@ def test_schedule_on_every_mask_stage_of_a_cascade():
         seen[it] = ([m.kernel_weight for m in head.mask_head],
                     head.semiconv_branch.loss_embedding.loss_weight,
                     head.mask_head[0].loss_kernel.loss_weight)
-    assert seen == {0: ([0.] * 3, .25, .5), 3: ([0.] * 3, 1., 2.), 9: ([0.] * 3, 1., 2.),
-                    10: ([.25] * 3, 1., 2.), 11: ([.5] * 3, 1., 2.), 13: ([1.] * 3, 1., 2.),
-                    20: ([1.] * 3, 1., 2.)}
+    assert seen == {0: ([0.] * 3, .25 * w, .5), 3: ([0.] * 3, w, 2.), 9: ([0.] * 3, w, 2.),
+                    10: ([.25] * 3, w, 2.), 11: ([.5] * 3, w, 2.), 13: ([1.] * 3, w, 2.),
+                    20: ([1.] * 3, w, 2.)}
     runner.iter = 0
     hook.before_train_iter(runner, 0)
     hook.after_train(runner)
