@@ -110,6 +110,9 @@ class SemiConvStageHook(Hook):
     def check_stage1(self, filename: str, model) -> None:
         new_branch = tuple(name + '.' for name, m in model.named_modules()
                            if isinstance(m, (SemiConvEmbeddingBranch, SteeredBilateralKernel)))
+        # the learned offset beta of s_hat is new too (a parameter of the mask head itself)
+        new_branch += tuple(f'{name}.logk_offset' for name, m in model.named_modules()
+                            if isinstance(m, SemiConvMaskHead) and m.logk_offset is not None)
         state = _load_checkpoint(filename, map_location='cpu')
         state = state.get('state_dict', state)
         own = model.state_dict()
