@@ -156,3 +156,14 @@ def test_stage2_refuses_a_checkpoint_with_other_shapes(stage1, tmp_path):
     torch.save(state, other)
     with pytest.raises(Stage1CheckpointError, match=r'fc_cls\.weight \(shape \(3, '):
         _stage2(other, root, tmp, 'stage2_shapes').train()
+
+
+def test_the_learned_logk_offset_is_a_new_weight_not_a_missing_one(tmp_path):
+    cfg = Config.fromfile(osp.join(CONFIGS, 'semiconv_worms_cpu_finetune.py'))
+    cfg.model.roi_head.mask_head.logk_offset = 0.
+    model = MODELS.build(cfg.model)
+    baseline = MODELS.build(Config.fromfile(
+        osp.join(CONFIGS, 'mask-rcnn_worms_cpu_finetune.py')).model)
+    path = str(tmp_path / 'stage1.pth')
+    torch.save(dict(state_dict=baseline.state_dict()), path)
+    SemiConvStageHook(require_stage1=True).check_stage1(path, model)
