@@ -35,7 +35,7 @@ from torch import Tensor
 
 from mmdet.structures.bbox import bbox2roi
 from ..models import SemiConvMaskHead
-from ..models.losses.semiconv_embedding_loss import instance_means, instance_spreads
+from ..models.losses.semiconv_embedding_loss import instance_spreads, member_means
 from ..models.utils.coordinates import level_coordinates, roi_grid_coordinates, sample_on_cells
 from .semiconv_diagnostics import _separation_targets
 
@@ -164,7 +164,7 @@ class _EmbeddingStats:
         inst, pix = cells.flatten(1).nonzero(as_tuple=True)
         emb = psi.flatten(1).t()
         spread, counts = instance_spreads(emb, inst, pix, k)
-        means, _ = instance_means(emb, inst, pix, k)
+        means, _ = member_means(emb.float()[pix], inst, k)
         present = counts > 0
         self.spreads += (spread[present] * coord_scale).tolist()
         centroids = mask_centroids(masks, boxes)

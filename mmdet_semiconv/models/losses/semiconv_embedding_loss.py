@@ -29,24 +29,23 @@ def instance_spreads(emb: Tensor, inst: Tensor, pix: Tensor,
         tuple[Tensor, Tensor]: float32 ``spread`` (num,) (0 for an instance without pixels) and
         the pixel count ``|S|`` (num,).
     """
-    means, counts = instance_means(emb, inst, pix, num)
-    return mean_distances(emb, inst, pix, means, counts), counts
+    member = emb.float()[pix]  # (P, D), read once: its gradient is accumulated in one place
+    means, counts = member_means(member, inst, num)
+    return mean_distances(member, inst, means, counts), counts
 
 
-def instance_means(emb: Tensor, inst: Tensor, pix: Tensor, num: int) -> Tuple[Tensor, Tensor]:
+def member_means(member: Tensor, inst: Tensor, num: int) -> Tuple[Tensor, Tensor]:
     """``mean_{v in S} Psi_v`` (num, D) float32 (0 without pixels) and ``|S|`` (num,), from
-    (instance, pixel) pairs as in :func:`instance_spreads`."""
-    emb = emb.float()
-    counts = torch.bincount(inst, minlength=num).to(emb.dtype)
-    means = emb.new_zeros(num, emb.size(1)).index_add_(0, inst, emb[pix])
+    the Psi of each (instance, pixel) pair, ``member`` (P, D)."""
+    counts = torch.bincount(inst, minlength=num).to(member.dtype)
+    means = member.new_zeros(num, member.size(1)).index_add_(0, inst, member)
     return means / counts.clamp(min=1)[:, None], counts
 
 
-def mean_distances(emb: Tensor, inst: Tensor, pix: Tensor, centres: Tensor,
-                   counts: Tensor) -> Tensor:
+def mean_distances(member: Tensor, inst: Tensor, centres: Tensor, counts: Tensor) -> Tensor:
     """``1/|S| sum_{u in S} ||Psi_u - c_S||`` for every instance S: (num,) float32."""
-    dist = (emb.float()[pix] - centres[inst]).pow(2).sum(1).add(1e-12).sqrt()
-    return dist.new_zeros(centres.size(0)).index_add_(0, inst, dist) / counts.clamp(min=1)
+    dist = (member - centres[inst]).pow(2).sum(1).add(1e-12).sqrt()
+    return member.new_zeros(centres.size(0)).index_add_(0, inst, dist) / counts.clamp(min=1)
 
 
 def embedding_loss_single(psi: Tensor, masks: Tensor) -> Tuple[Tensor, int]:
@@ -166,17 +165,19 @@ class SemiConvEmbeddingLoss(nn.Module):
             with a gradient path when there is nothing to pull or push.
         """
         terms: Dict[str, List[Tensor]] = {}
+        if self.boundary_band == 0 and self.repulsion_margin == 0:
+            return {}  # the paper's loss: nothing else in the graph
         for psi, lvl_masks in zip(psis, masks):
             emb = _rows(psi)
             inst, pix = _pairs(lvl_masks, img_ids)
             num = lvl_masks.size(0)
-            means, counts = instance_means(emb, inst, pix, num)
+            means, counts = member_means(emb[pix], inst, num)
             zero = emb.sum() * 0
             if self.boundary_band > 0:
                 b_inst, b_pix = _pairs(_background_band(lvl_masks, img_ids, psi.size(0),
                                                         self.boundary_band), img_ids)
                 b_counts = torch.bincount(b_inst, minlength=num).to(emb.dtype)
-                pulled = mean_distances(emb, b_inst, b_pix, means.detach(), b_counts)
+                pulled = mean_distances(emb[b_pix], b_inst, means.detach(), b_counts)
                 terms.setdefault('loss_boundary', []).append(
                     zero + pulled.sum() / self._denominator(psi, b_counts))
             if self.repulsion_margin > 0:
