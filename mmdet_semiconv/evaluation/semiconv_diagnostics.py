@@ -9,12 +9,14 @@
   paper's claim needs ``own`` close to 0.
 """
 from contextlib import nullcontext
-from typing import Dict
+from typing import Dict, Tuple
 
 import numpy as np
 import torch
 from mmengine.evaluator import Evaluator
+from mmengine.runner import Runner
 from mmengine.structures import InstanceData
+from torch.utils.data import DataLoader
 
 from mmdet.structures.bbox import bbox2roi
 from ..models import SemiConvMaskHead
@@ -39,6 +41,15 @@ def _separation_targets(gt: InstanceData, device: torch.device, size: int) -> to
     others = (pairs & ~torch.eye(k, dtype=torch.bool, device=device)[:, :, None, None]).any(1)
     other = others & ~own
     return torch.stack([own, other, ~(own | others)], 1)
+
+
+def evaluation_split(model) -> Tuple[DataLoader, str]:
+    """The test dataloader of ``model.cfg`` (as :func:`mmdet.apis.init_detector` leaves it) and
+    its COCO annotation file: what the ground-truth-box tools evaluate on."""
+    cfg = model.cfg
+    evaluator = cfg.test_evaluator
+    ann_file = (evaluator[0] if isinstance(evaluator, list) else evaluator).ann_file
+    return Runner.build_dataloader(cfg.test_dataloader), ann_file
 
 
 @torch.no_grad()

@@ -10,10 +10,9 @@ import argparse
 import json
 
 from mmengine.config import DictAction
-from mmengine.runner import Runner
 
 from mmdet.apis import init_detector
-from mmdet_semiconv.evaluation import OraclePsi, semiconv_ceiling
+from mmdet_semiconv.evaluation import OraclePsi, semiconv_ceiling, evaluation_split
 
 
 def main():
@@ -37,11 +36,7 @@ def main():
     branch = getattr(model.roi_head, 'semiconv_branch', None)
     oracle = OraclePsi(args.stride, args.overlap, args.background,
                        branch.coord_scale if branch is not None else 64.)
-    cfg = model.cfg
-    evaluator = cfg.test_evaluator
-    ann_file = (evaluator[0] if isinstance(evaluator, list) else evaluator).ann_file
-    out = semiconv_ceiling(model, Runner.build_dataloader(cfg.test_dataloader), ann_file,
-                           oracle, args.sigmas, args.offsets)
+    out = semiconv_ceiling(model, *evaluation_split(model), oracle, args.sigmas, args.offsets)
     print(json.dumps(out, indent=1))
     if args.out:
         with open(args.out, 'w') as f:

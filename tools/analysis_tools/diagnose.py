@@ -9,10 +9,9 @@ import argparse
 import json
 
 from mmengine.config import DictAction
-from mmengine.runner import Runner
 
 from mmdet.apis import init_detector
-from mmdet_semiconv.evaluation import gt_box_diagnostics
+from mmdet_semiconv.evaluation import gt_box_diagnostics, evaluation_split
 
 
 def main():
@@ -25,11 +24,7 @@ def main():
     args = parser.parse_args()
     model = init_detector(args.config, args.checkpoint, device=args.device,
                           cfg_options=args.cfg_options)
-    cfg = model.cfg
-    loader = Runner.build_dataloader(cfg.test_dataloader)
-    evaluator = cfg.test_evaluator
-    ann_file = (evaluator[0] if isinstance(evaluator, list) else evaluator).ann_file
-    out = gt_box_diagnostics(model, loader, ann_file)
+    out = gt_box_diagnostics(model, *evaluation_split(model))
     print(json.dumps(out, indent=1))
     if args.out:
         with open(args.out, 'w') as f:
