@@ -1,7 +1,7 @@
 # SemiConv Cascade Mask R-CNN, R101-FPN, on PASCAL VOC 2012: the baseline
 # cascade-mask-rcnn_r101_fpn_voc.py plus the branch, on every mask stage (one Phi per step,
 # each stage its own kernel). Stage 2: starts from the baseline via load_from.
-_base_ = ['./cascade-mask-rcnn_r101_fpn_voc.py', './_base_/semiconv_r101_fpn_stage2.py']
+_base_ = ['./cascade-mask-rcnn_r101_fpn_voc.py', './_base_/semiconv_r101_fpn_finetune.py']
 
 model = dict(
     roi_head=dict(

@@ -12,9 +12,5 @@ model = dict(
         semiconv_branch={{_base_.semiconv_branch}},
         mask_head={{_base_.semiconv_mask_head}}))
 
-optim_wrapper = dict(
-    paramwise_cfg=dict(custom_keys={
-        'semiconv_branch': dict(lr_mult=2.5),
-        'log_sigma': dict(lr_mult=10., decay_mult=0.),
-    }))
-custom_hooks = [dict(type='SemiConvStageHook', kernel_start_iter=0, kernel_ramp_iters=100)]
+optim_wrapper = dict(paramwise_cfg=dict(custom_keys={{_base_.semiconv_custom_keys}}))
+custom_hooks = {{_base_.semiconv_hooks}}

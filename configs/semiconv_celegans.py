@@ -1,6 +1,6 @@
 # SemiConv Mask R-CNN, R101-FPN, on C. elegans (BBBC010, Table 1): the baseline
 # mask-rcnn_r101_fpn_celegans.py plus the branch; stage 2, starts from it via load_from.
-_base_ = ['./mask-rcnn_r101_fpn_celegans.py', './_base_/semiconv_r101_fpn_stage2.py']
+_base_ = ['./mask-rcnn_r101_fpn_celegans.py', './_base_/semiconv_r101_fpn_finetune.py']
 
 custom_imports = dict(imports=['mmdet_semiconv'], allow_failed_imports=False)
 

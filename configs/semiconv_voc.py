@@ -2,7 +2,7 @@
 # paper's training (section 4.3, Tables 2-3). The baseline mask-rcnn_r101_fpn_voc.py plus the
 # branch; it starts from the stage-1 Mask R-CNN via load_from and fine-tunes everything for
 # 24 epochs, lr 0.0025 lowered x0.1 after epoch 12, 2 images per GPU.
-_base_ = ['./mask-rcnn_r101_fpn_voc.py', './_base_/semiconv_r101_fpn_stage2.py']
+_base_ = ['./mask-rcnn_r101_fpn_voc.py', './_base_/semiconv_r101_fpn_finetune.py']
 
 model = dict(
     roi_head=dict(

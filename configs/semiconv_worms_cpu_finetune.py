@@ -1,6 +1,6 @@
 # Stage 2 of the staged training (section 4.3) on the synthetic worms, CPU-sized: the baseline
 # fine-tuning mask-rcnn_worms_cpu_finetune.py plus the semi-convolutional branch, which starts
-# from its init. SemiConvStageHook refuses a stage-1 checkpoint that leaves anything else
+# from its init. SemiConvFinetuneHook refuses a stage-1 checkpoint that leaves anything else
 # uninitialised and schedules the branch.
 #
 #   python tools/train.py configs/semiconv_worms_cpu_finetune.py \
@@ -30,5 +30,5 @@ optim_wrapper = dict(
         'semiconv_branch': dict(lr_mult=10.),
         'log_sigma': dict(lr_mult=40., decay_mult=0.),
     }))
-custom_hooks = [dict(type='SemiConvStageHook', kernel_start_iter=0, kernel_ramp_iters=100,
-                     require_stage1=True)]
+custom_hooks = [dict(type='SemiConvFinetuneHook', kernel_begin=0, kernel_ramp=100,
+                     require_pretrained=True)]

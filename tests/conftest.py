@@ -1,4 +1,5 @@
 import os.path as osp
+import sys
 
 import pytest
 from mmengine.registry import init_default_scope
@@ -7,6 +8,8 @@ import mmdet_semiconv  # noqa: F401  (registers our modules)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(REPO, 'configs')
+# the experiment and benchmark tools live outside the package; their tests import them by name
+sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
 
 
 @pytest.fixture(autouse=True)

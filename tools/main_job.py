@@ -11,18 +11,20 @@ colours. Re-running resumes an interrupted training and skips a finished one.
 import argparse
 import os.path as osp
 import time
+from typing import Dict, Optional
 
 import torch
+import yaml
 from mmengine.config import Config
 from mmengine.runner import Runner
 
 import mmdet_semiconv  # noqa: F401
-from mmdet_semiconv.datasets import WormDataset
-from mmdet_semiconv.experiments.tables import coco_table
+from mmdet_semiconv.datasets import SyntheticWormSplits
+from mmdet_semiconv.evaluation.tables import coco_table
 from mmdet_semiconv.visualization import draw_predictions
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--config', default='configs/semiconv_worms_cpu.py')
     parser.add_argument('--work-dir', help='default: work_dirs/<config name>')
@@ -32,13 +34,43 @@ def parse_args():
                         help='torch intra-op threads; the result depends on it (a 300-iteration '
                         'CPU run moved by 2.3 box AP between 1 and 2 threads), so it is fixed '
                         'and the README quotes the default')
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
-def main():
-    args = parse_args()
-    torch.set_num_threads(args.threads)
-    start = time.time()
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+#: metafile metric name -> key of mmdet's CocoMetric
+METRICS = {'box AP': 'coco/bbox_mAP', 'mask AP': 'coco/segm_mAP'}
+
+
+def quoted_results(config: str) -> Optional[Dict[str, float]]:
+    """The box and mask AP the model zoo (configs/metafile.yml, from which README and
+    docs/model_zoo.md quote) gives for ``config``, in percent; None if it lists none."""
+    with open(osp.join(REPO, 'configs', 'metafile.yml')) as f:
+        models = yaml.safe_load(f)['Models']
+    target = osp.realpath(config)
+    for model in models:
+        if osp.realpath(osp.join(REPO, model['Config'])) == target:
+            return {name: float(value) for result in model.get('Results', [])
+                    for name, value in result['Metrics'].items() if name in METRICS}
+    return None
+
+
+def compare_with_quoted(metrics: Dict[str, float], quoted: Dict[str, float]) -> str:
+    """One line: what the model zoo quotes for this command, what this run gave, and whether
+    they agree to the quoted digit."""
+    ran = {name: 100 * float(metrics[key]) for name, key in METRICS.items() if key in metrics}
+    same = all(round(ran.get(name, float('nan')), 1) == value for name, value in quoted.items())
+    text = ' / '.join(f'{name} {value:.1f}' for name, value in quoted.items())
+    got = ' / '.join(f'{name} {ran.get(name, float("nan")):.1f}' for name in quoted)
+    verdict = ('the same' if same else
+               'DIFFERENT: another torch build, CPU, thread count or changed code moves a '
+               '300-iteration CPU run (docs/getting_started.md)')
+    return f'model zoo quotes {text} for this command; this run: {got} ({verdict})'
+
+
+def build_config(args: argparse.Namespace) -> Config:
+    """The config of the run: ``args.config`` with the schedule length, a work dir, resuming
+    and a checkpoint every 50 iterations (so a kill loses at most 50)."""
     cfg = Config.fromfile(args.config)
     cfg.work_dir = args.work_dir or osp.join(
         'work_dirs', osp.splitext(osp.basename(args.config))[0])
@@ -55,15 +87,26 @@ def main():
     # ... from the last of these (the schedule's own interval is its length)
     cfg.default_hooks.checkpoint.update(interval=min(50, cfg.train_cfg.max_iters),
                                         max_keep_ckpts=2)
+    return cfg
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    start = time.time()
+    cfg = build_config(args)
 
     data_root = cfg.train_dataloader.dataset.data_root
-    WormDataset(root=data_root).ensure()
+    SyntheticWormSplits(root=data_root).ensure()
 
     runner = Runner.from_cfg(cfg)
     runner.train()
     metrics = runner.test()
     print('\nCOCO metrics on the validation split (synthetic worms, val seed):')
     print(coco_table(metrics))
+    quoted = quoted_results(args.config)
+    if quoted and args.max_iters is None and args.threads == 1:
+        print(compare_with_quoted(metrics, quoted))
     paths = draw_predictions(runner.model, runner.test_dataloader,
                              osp.join(cfg.work_dir, 'vis'), args.num_vis)
     print('\npictures:\n  ' + '\n  '.join(paths))

@@ -1,8 +1,12 @@
-"""Writing COCO instance annotations: RLE masks through pycocotools, files atomically."""
+"""Writing COCO instance annotations: RLE masks through pycocotools, files atomically, sets of
+files whole or not at all."""
+import glob
 import json
 import os
 import os.path as osp
+import shutil
 import tempfile
+from typing import Sequence
 
 import numpy as np
 import pycocotools.mask as mask_utils
@@ -10,9 +14,17 @@ import pycocotools.mask as mask_utils
 
 def atomic_write_bytes(path: str, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and ``os.replace``, with the
-    mode a plain ``open`` would give (mkstemp's files are 0600 whatever the umask)."""
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=osp.dirname(osp.abspath(path)), prefix='.tmp-')
+    mode a plain ``open`` would give (mkstemp's files are 0600 whatever the umask).
+
+    The temporary file is named after the target and the writing process
+    (``.<name>.tmp-<pid>-*``): one that a killed writer left is removed by the next write of
+    the same file, a live writer's is not.
+    """
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    prefix = f'.{osp.basename(path)}.tmp-'
+    _remove_orphans(folder, prefix)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f'{prefix}{os.getpid()}-')
     umask = os.umask(0)
     os.umask(umask)
     try:
@@ -24,6 +36,53 @@ def atomic_write_bytes(path: str, data: bytes) -> None:
         if osp.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def _remove_orphans(folder: str, prefix: str) -> None:
+    for tmp in glob.glob(osp.join(glob.escape(folder), glob.escape(prefix) + '*')):
+        pid = osp.basename(tmp)[len(prefix):].split('-', 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            try:
+                os.remove(tmp)
+            except OSError:
+                pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def move_in_whole(build: str, out_dir: str, parts: Sequence[str]) -> None:
+    """Move the finished outputs ``parts`` (paths relative to both folders) from ``build``
+    into ``out_dir``, replacing the old ones, then remove ``build``.
+
+    ``parts[0]`` is what readers open first (the annotations): the old one is removed before
+    anything else changes and the new one arrives last, so a run stopped at any point leaves
+    the old set whole, the new set whole, or no annotations; never the images of one run under
+    the annotations of another.
+    """
+    first, *rest = parts
+    _remove(osp.join(out_dir, first))
+    for part in rest:
+        _remove(osp.join(out_dir, part))
+        os.makedirs(osp.dirname(osp.join(out_dir, part)), exist_ok=True)
+        os.replace(osp.join(build, part), osp.join(out_dir, part))
+    os.makedirs(osp.dirname(osp.join(out_dir, first)), exist_ok=True)
+    os.replace(osp.join(build, first), osp.join(out_dir, first))
+    shutil.rmtree(build)
+
+
+def _remove(path: str) -> None:
+    if osp.isdir(path):
+        shutil.rmtree(path)
+    elif osp.lexists(path):
+        os.remove(path)
 
 
 def coco_annotation(mask: np.ndarray, ann_id: int, image_id: int, category_id: int) -> dict:

@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from .coco_io import atomic_write_bytes, atomic_write_json, coco_annotation
+from .coco_io import atomic_write_bytes, atomic_write_json, coco_annotation, move_in_whole
 
 WORM_CLASSES = ('worm', )
 DOT_CLASSES = ('dot', )
@@ -125,10 +125,9 @@ def write_coco_split(out_dir: str, split: str, images: List[List[np.ndarray]],
     not at all.
 
     The split is built beside its place (``<out_dir>/.building-<split>``) and moved in when
-    complete: the old json goes first, then the old images, then the new images and json
-    arrive, so a run stopped at any point leaves either the old split, or the new one, or no
-    json (which :meth:`WormDataset.ensure` regenerates); never images of one run under the json
-    of another.
+    complete (:func:`move_in_whole`): a run stopped at any point leaves either the old split,
+    or the new one, or no json (which :meth:`SyntheticWormSplits.ensure` regenerates); never
+    images of one run under the json of another.
 
     Returns:
         str: the annotation file.
@@ -137,13 +136,7 @@ def write_coco_split(out_dir: str, split: str, images: List[List[np.ndarray]],
     shutil.rmtree(build, ignore_errors=True)  # what a stopped run left
     _write_coco_split(build, split, images, classes, info)
     ann_file = osp.join(out_dir, 'annotations', f'{split}.json')
-    os.makedirs(osp.dirname(ann_file), exist_ok=True)
-    if osp.exists(ann_file):
-        os.remove(ann_file)
-    shutil.rmtree(osp.join(out_dir, split), ignore_errors=True)
-    os.replace(osp.join(build, split), osp.join(out_dir, split))
-    os.replace(osp.join(build, 'annotations', f'{split}.json'), ann_file)
-    shutil.rmtree(build)
+    move_in_whole(build, out_dir, [osp.join('annotations', f'{split}.json'), split])
     return ann_file
 
 
@@ -189,8 +182,10 @@ def generate_dot_split(out_dir: str, split: str, num_images: int,
 
 
 @dataclass
-class WormDataset:
-    """The default worm data set: where it lives and how it is made."""
+class SyntheticWormSplits:
+    """The train and val splits of generated worms under one root (COCO layout), made on
+    demand: where they live and the generator settings they are made with. Not an mmdet
+    dataset class: the configs read the splits with mmdet's CocoDataset."""
     root: str = 'data/synthetic_worms'
     num_train: int = 200
     num_val: int = 50

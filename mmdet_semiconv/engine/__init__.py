@@ -1,3 +1,3 @@
-from .hooks import SemiConvStageHook, Stage1CheckpointError
+from .hooks import SemiConvFinetuneHook, PretrainedCheckpointError
 
-__all__ = ['SemiConvStageHook', 'Stage1CheckpointError']
+__all__ = ['SemiConvFinetuneHook', 'PretrainedCheckpointError']

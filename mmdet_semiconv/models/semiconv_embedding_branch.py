@@ -128,7 +128,7 @@ class SemiConvEmbeddingBranch(BaseModule):
         """Phi of one level from its FPN level: (N, C, H_l, W_l) -> (N, D, r H_l, r W_l)
         (r = 1 but with ``phi_stride``)."""
         with branch_scope(f'phi_subnet_{self.level_name(level)}'):
-            return self.embedding_neck.forward_single(feat)
+            return self.embedding_neck(feat)
 
     def level_name(self, level: int) -> str:
         """``'p2'`` for the level of stride 4: levels are named by log2 of their stride (as

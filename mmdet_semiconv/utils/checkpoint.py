@@ -186,7 +186,9 @@ def safe_load(filename: str, map_location=None) -> dict:
             if isinstance(e, UntrustedCheckpointError):
                 raise
             if 'Unsupported global' in str(e):
-                raise UntrustedCheckpointError(_refusal(filename, [str(e)])) from e
+                # torch's message is a paragraph; the refusal names the global alone
+                names = re.findall(r'Unsupported global: GLOBAL ([\w.]+)', str(e))
+                raise UntrustedCheckpointError(_refusal(filename, names or ['unknown'])) from e
             if isinstance(e, (RuntimeError, EOFError, IndexError, ValueError,
                               pickle.UnpicklingError)):
                 first_line = (str(e).splitlines() or [''])[0][:200]
@@ -197,12 +199,28 @@ def safe_load(filename: str, map_location=None) -> dict:
             raise
 
 
+#: Modules and functions no checkpoint has a reason to need: they run commands, import or
+#: evaluate code, or reach files and the network. A refusal naming one of them does not tell
+#: the user how to trust it.
+CODE_RUNNING = ('posix.', 'nt.', 'os.', 'subprocess.', 'sys.', 'shutil.', 'socket.', 'pty.',
+                'runpy.', 'importlib.', 'ctypes.', 'pickle.', 'marshal.', 'code.', 'webbrowser.',
+                'builtins.eval', 'builtins.exec', 'builtins.compile', 'builtins.__import__',
+                'builtins.open', 'builtins.getattr', 'builtins.setattr', 'builtins.input',
+                'builtins.breakpoint', 'torch.load', 'torch.hub.')
+
+
 def _refusal(filename: str, unsafe: List[str]) -> str:
     names = ', '.join(unsafe)
-    return (f'Refusing to load checkpoint {filename}: it needs the global(s) {names}, which '
+    head = (f'Refusing to load checkpoint {filename}: it needs the global(s) {names}, which '
             'are not on mmdet_semiconv\'s allow-list of what mmengine/mmdet checkpoints '
-            'contain (unpickling a global can run arbitrary code). If you trust this file, '
-            f'allow them explicitly: `export {TRUST_ENV}={",".join(unsafe)}` or call '
+            'contain (unpickling a global can run arbitrary code).')
+    code = [n for n in unsafe if n.startswith(CODE_RUNNING) or n == 'unknown']
+    if code:
+        return (f'{head} {", ".join(code)} runs commands or code, or reaches files: no model '
+                'checkpoint needs that. Do not load this file; if you made it yourself, save '
+                'its weights again (torch.save(model.state_dict(), path)).')
+    return (f'{head} If you trust this file, allow them explicitly: '
+            f'`export {TRUST_ENV}={",".join(unsafe)}` or call '
             'mmdet_semiconv.utils.trust_checkpoint_globals([...]) before loading.')
 
 

@@ -6,7 +6,7 @@ from mmengine.optim import build_optim_wrapper
 
 from conftest import CONFIGS
 from mmdet.registry import MODELS
-from mmdet_semiconv.engine.hooks.semiconv_stage_hook import linear_ramp
+from mmdet_semiconv.engine.hooks.semiconv_finetune_hook import linear_ramp
 
 CONFIG = osp.join(CONFIGS, 'semiconv_worms_cpu_finetune.py')
 
@@ -45,7 +45,7 @@ def test_sigma_moves_in_a_few_steps():
 def test_lambda_ramps_before_the_lr_drops():
     cfg = Config.fromfile(CONFIG)
     hook = cfg.custom_hooks[0]
-    ramp = [linear_ramp(it, hook.kernel_start_iter, hook.kernel_ramp_iters)
+    ramp = [linear_ramp(it, hook.kernel_begin, hook.kernel_ramp)
             for it in (0, 49, 99, 299)]
     assert ramp == [1 / 100, 0.5, 1.0, 1.0]
     assert cfg.param_scheduler[0].milestones == [150]

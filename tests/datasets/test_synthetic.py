@@ -78,14 +78,16 @@ def test_dot_grid_is_one_identical_dot_per_instance(tmp_path):
 
 
 def test_ensure_refuses_a_split_made_with_other_settings(tmp_path):
-    from mmdet_semiconv.datasets import WormDataset
+    from mmdet_semiconv.datasets import SyntheticWormSplits
     small = WormConfig(width=96, height=72, worms_min=1, worms_max=2)
-    WormDataset(root=str(tmp_path), num_train=2, num_val=1, config=small).ensure()
-    WormDataset(root=str(tmp_path), num_train=2, num_val=1, config=small).ensure()  # same: ok
+    splits = SyntheticWormSplits(root=str(tmp_path), num_train=2, num_val=1, config=small)
+    splits.ensure()
+    splits.ensure()  # the same settings: nothing to do
     with pytest.raises(ValueError, match=r'train\.json was generated with other settings '
                                          r'\(width: 96, not 120'):
-        WormDataset(root=str(tmp_path), num_train=2, num_val=1,
-                    config=WormConfig(width=120, height=72, worms_min=1, worms_max=2)).ensure()
+        SyntheticWormSplits(root=str(tmp_path), num_train=2, num_val=1,
+                            config=WormConfig(width=120, height=72, worms_min=1,
+                                              worms_max=2)).ensure()
 
 
 def test_a_regeneration_stopped_midway_leaves_the_old_split_whole(tmp_path, monkeypatch):

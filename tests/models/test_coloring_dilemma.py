@@ -1,38 +1,47 @@
-"""The 1-D convolutional coloring dilemma of section 3.6, and its semi-convolutional fix."""
+"""The 1-D coloring dilemma of section 3.6 through the package: its Phi subnet, being
+convolutional, colours identical replicas alike; u_hat (eq. 6) added to the displacement of
+sec. 3.6 gives each replica its own colour."""
 import numpy as np
+import pytest
 import torch
 
-STEP = 0.01
+from mmdet_semiconv.models import SemiConvEmbeddingNeck
+from mmdet_semiconv.models.utils import level_coordinates
+
+SCALE = 50  # pixels per coordinate unit (coord_scale): a region S_k = [2k, 2k + 2] is 100 px
+WIDTH = 500  # five replicas
 
 
 def _signal():
-    """x of period 2 with x_u = min(1 - u, 1 + u) on [-1, 1]; regions S_k = [-1, 1] + 2k."""
-    u = np.round(np.arange(-5, 5 + STEP / 2, STEP), 6)
-    r = (u + 1) % 2 - 1  # position inside the period, in [-1, 1)
-    x = np.minimum(1 - r, 1 + r)
-    return u, x
+    """u_hat's x of every pixel, and x of period 2 with x_u = 1 - |u - (2k + 1)| on S_k."""
+    u = level_coordinates(1, WIDTH, 1, SCALE, 2, torch.device('cpu'))[0, 0, 0].double().numpy()
+    r = u % 2 - 1  # position inside the region, in [-1, 1)
+    return u, 1 - np.abs(r), r
 
 
-def test_translation_invariant_operator_colours_replicas_alike():
-    u, x = _signal()
+def test_the_phi_subnet_colours_replicas_alike_and_u_hat_tells_them_apart():
+    u, x, _ = _signal()
     torch.manual_seed(0)
-    net = torch.nn.Sequential(  # any local, translation-invariant operator
-        torch.nn.Conv1d(1, 8, 21, padding=10, padding_mode='circular'), torch.nn.ReLU(),
-        torch.nn.Conv1d(8, 4, 21, padding=10, padding_mode='circular'))
+    neck = SemiConvEmbeddingNeck(in_channels=1, feat_channels=8, embed_dims=4).eval()
     with torch.no_grad():
-        colours = net(torch.tensor(x, dtype=torch.float32)[None, None])[0].t().numpy()
-    centres = [np.argmin(np.abs(u - 2 * k)) for k in range(-2, 3)]  # u = 2k, one per region
-    for i in centres[1:]:
-        np.testing.assert_allclose(colours[i], colours[centres[0]], atol=1e-5)
+        phi = neck(torch.tensor(x, dtype=torch.float32).view(1, 1, 1, WIDTH))
+    psi = phi + level_coordinates(1, WIDTH, 1, SCALE, 4, phi.device)
+    same = [100 * k + 50 for k in range(5)]  # the same point of every replica
+    for j in same[1:]:
+        torch.testing.assert_close(phi[0, :, 0, j], phi[0, :, 0, same[0]], rtol=0, atol=1e-6)
+        # Psi of the replicas is 2 units (one period) apart per replica
+        assert float(psi[0, 0, 0, j] - psi[0, 0, 0, same[0]]) == \
+            pytest.approx((j - same[0]) / SCALE, abs=1e-5)
+    # the subnet is not constant: another point of the period gets another colour
+    assert (phi[0, :, 0, 75] - phi[0, :, 0, 50]).abs().max() > 1e-3
 
 
-def test_semi_convolutional_operator_separates_replicas():
-    u, x = _signal()
-    dx = np.gradient(x, STEP)
-    phi = u + (1 - x) * dx  # Phi_u = u + (1 - x_u) x'_u (sec. 3.6)
-    region = np.round(u / 2)  # k such that u in [-1, 1] + 2k
-    r = (u + 1) % 2 - 1
-    interior = (np.abs(np.abs(r) - 1) > 2 * STEP) & (np.abs(r) > 2 * STEP)  # away from kinks
-    interior &= np.abs(u) < 5 - 2 * STEP
-    np.testing.assert_allclose(phi[interior], 2 * region[interior], atol=1e-6)
-    assert len(np.unique(region[interior])) == 5  # five replicas, five colours
+def test_the_displacement_of_sec_3_6_votes_for_each_region_centre():
+    u, x, r = _signal()
+    dx = -np.sign(r)  # x'_u
+    phi = (1 - x) * dx  # Phi_u = (1 - x_u) x'_u, a function of the signal alone
+    psi = phi + u  # eq. (3) with u_hat
+    region = np.floor(u / 2)
+    interior = np.abs(r) < 1 - 1e-9
+    np.testing.assert_allclose(psi[interior], 2 * region[interior] + 1, atol=1e-6)
+    assert len(np.unique(np.round(psi[interior], 6))) == 5  # five replicas, five colours

@@ -141,3 +141,9 @@ def test_companion_terms_without_instances_are_zero_with_a_gradient_path():
 def test_a_negative_weight_is_refused(field):
     with pytest.raises(ValueError, match=field):
         SemiConvEmbeddingLoss(**{field: -1.})
+
+
+def test_a_negative_weight_of_the_bce_on_k_is_refused():
+    from mmdet_semiconv.models.losses import LogSpaceBCELoss
+    with pytest.raises(ValueError, match='loss_weight must be >= 0'):
+        LogSpaceBCELoss(loss_weight=-0.25)

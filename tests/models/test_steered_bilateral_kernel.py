@@ -27,7 +27,7 @@ def test_laplacian_soft_seed_is_the_softmax_expectation():
 
 
 def test_gaussian_variant_eq7():
-    kernel = SteeredBilateralKernel(sigma=1.0, kernel='gaussian').eval()
+    kernel = SteeredBilateralKernel(sigma=1.0, form='gaussian').eval()
     log_k = kernel(_psi(), torch.tensor([[[5., -1.]]]))
     assert torch.allclose(log_k, torch.tensor([[[0., -25 / 2]]]), atol=1e-6)
 
@@ -52,8 +52,8 @@ def test_argmax_seed_has_finite_gradient():
 
 
 def test_rejects_bad_arguments():
-    with pytest.raises(ValueError, match='kernel'):
-        SteeredBilateralKernel(kernel='cauchy')
+    with pytest.raises(ValueError, match='form must be one of'):
+        SteeredBilateralKernel(form='cauchy')
     with pytest.raises(ValueError, match='test_seed'):
         SteeredBilateralKernel(test_seed='max')
     with pytest.raises(ValueError, match='sigma'):

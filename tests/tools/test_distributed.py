@@ -1,4 +1,4 @@
-"""Stage 2 with SemiConvStageHook under 2-process DistributedDataParallel on CPU (gloo)."""
+"""Stage 2 with SemiConvFinetuneHook under 2-process DistributedDataParallel on CPU (gloo)."""
 import os.path as osp
 import sys
 
@@ -54,7 +54,7 @@ def test_two_ranks_stay_in_sync_while_the_hook_ramps_the_kernel_in(tmp_path, tin
          cwd=REPO)
     extra = f'''load_from = {stage1 + "/iter_2.pth"!r}
 custom_imports = dict(imports=['mmdet_semiconv', 'rank_probe'], allow_failed_imports=False)
-custom_hooks = [dict(type='SemiConvStageHook', kernel_start_iter=2, warmup_iters=1),
+custom_hooks = [dict(type='SemiConvFinetuneHook', kernel_begin=2, warmup=1),
                 dict(type='RankStateProbe')]
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
 # every parameter has a gradient at every iteration (the BCE on K trains sigma and Phi
@@ -84,3 +84,25 @@ model_wrapper_cfg = dict(type='CPUDistributedDataParallel', broadcast_buffers=Fa
     sigmas = [torch.load(work / f'rank0_iter{it}.pth', weights_only=False)[sigma]
               for it in (1, 2, 3)]
     assert not torch.equal(sigmas[0], sigmas[1])  # sigma learns while lambda is 0
+
+
+@pytest.mark.parametrize('script, args', [('dist_train.sh', ['--help']),
+                                          ('dist_test.sh', ['cfg.py', 'model.pth', '-h'])])
+def test_the_launch_scripts_print_their_usage(script, args):
+    import subprocess
+    out = subprocess.run(['bash', osp.join(REPO, 'tools', script), *args],
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.startswith('usage: bash ')
+    assert 'GPUS' in out.stdout
+
+
+@pytest.mark.parametrize('script, args, position', [
+    ('dist_train.sh', ['configs/semiconv_voc.py'], 2),
+    ('dist_train.sh', ['configs/semiconv_voc.py', '--resume'], 2),
+    ('dist_test.sh', ['configs/semiconv_voc.py', 'model.pth'], 3)])
+def test_the_launch_scripts_refuse_a_missing_gpu_count(script, args, position):
+    import subprocess
+    out = subprocess.run(['bash', osp.join(REPO, 'tools', script), *args],
+                         capture_output=True, text=True)
+    assert out.returncode == 2
+    assert f'GPUS (argument {position}) must be a number' in out.stderr

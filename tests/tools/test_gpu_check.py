@@ -35,7 +35,7 @@ def test_amp_config_trains_with_amp_on_the_generated_data_at_800(tiny_worms, tmp
     assert cfg.model.backbone.init_cfg is None  # random weights: nothing to download
     assert cfg.train_cfg.max_iters == 3
     for hook in cfg.get('custom_hooks', []):
-        assert hook.get('require_stage1', False) is False
+        assert hook.get('require_pretrained', False) is False
     cfg.train_dataloader.update(batch_size=1, num_workers=0, persistent_workers=False)
     batch = next(iter(Runner.build_dataloader(cfg.train_dataloader)))
     assert min(batch['inputs'][0].shape[1:]) == 800  # 96 x 72 resized into 1333 x 800

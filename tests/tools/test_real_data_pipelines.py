@@ -50,7 +50,7 @@ def _stages(tmp_path, baseline, semiconv, options):
     stage2 = str(tmp_path / 'stage2')
     out = _run([mim, 'train', 'mmdet', osp.join(CONFIGS, semiconv), '--work-dir', stage2,
                 '--cfg-options', f'load_from={stage1}/epoch_1.pth'] + options, cwd=tmp_path)
-    assert 'SemiConvStageHook' in out
+    assert 'SemiConvFinetuneHook' in out
     assert 'loss_embedding' in out and 'loss_kernel' in out
     return _run([mim, 'test', 'mmdet', osp.join(CONFIGS, semiconv), '--checkpoint',
                  f'{stage2}/epoch_1.pth', '--work-dir', str(tmp_path / 'test'),

@@ -140,3 +140,29 @@ def test_a_malformed_trust_variable_is_named(tmp_path, monkeypatch):
     monkeypatch.setenv(TRUST_ENV, 'no_such_module.Thing')
     with pytest.raises(ValueError, match=TRUST_ENV + ".*cannot import 'no_such_module.Thing'"):
         _load_checkpoint(path)
+
+
+class _SystemCall:
+    """Pickles as ``os.system(...)``: what a crafted checkpoint runs on a plain torch.load."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+        return os.system, (f'touch {self.marker}', )
+
+
+@pytest.mark.parametrize('zipfile', [True, False], ids=['zip', 'legacy'])
+def test_a_payload_is_refused_without_advice_to_trust_it(tmp_path, zipfile):
+    marker = tmp_path / 'ran'
+    path = str(tmp_path / 'crafted.pth')
+    torch.save({'state_dict': {}, 'meta': _SystemCall(marker)}, path,
+               _use_new_zipfile_serialization=zipfile)
+    with pytest.raises(UntrustedCheckpointError) as err:
+        _load_checkpoint(path)
+    message = str(err.value)
+    assert 'system' in message and 'Do not load this file' in message
+    assert TRUST_ENV not in message  # never "export ...=posix.system"
+    assert 'Weights only load failed' not in message  # torch's paragraph is not pasted in
+    assert not marker.exists()

@@ -1,6 +1,6 @@
 """Cost of the eq. (5) loss against the number of instances, side by side in one run.
 
-    python tools/analysis_tools/benchmark_embedding_loss.py [--size 256] [--repeat 20]
+    python tools/analysis_tools/benchmark_embedding_loss.py [--size 256] [--min-run-time 1]
 
 Same image size, same covered pixels, 5 vs 50 vs 500 instances per image (the image is cut into
 vertical stripes, one instance each, plus an overlapping copy of the first stripe so that a
@@ -8,12 +8,12 @@ pixel belongs to two instances). Prints forward+backward time per call and the r
 instances, for the loss on (instance, pixel) pairs (instance_spreads: should stay near 1;
 a dense instances x pixels distance matrix would grow ~100x), and for the same loss called on
 dense (K, H, W) masks (embedding_loss_single), whose nonzero() scan of the masks is itself
-O(K H W).
+O(K H W). Each time is the median of torch.utils.benchmark's ``blocked_autorange``.
 """
 import argparse
-import time
 
 import torch
+from torch.utils.benchmark import Timer
 
 from mmdet_semiconv.models.losses import embedding_loss_single, instance_spreads
 
@@ -27,20 +27,19 @@ def stripes(num: int, h: int, w: int) -> torch.Tensor:
     return masks
 
 
-def time_call(fn, repeat: int) -> float:
-    for _ in range(3):  # warm-up
-        fn()[0].backward()
-    start = time.perf_counter()
-    for _ in range(repeat):
-        fn()[0].backward()
-    return (time.perf_counter() - start) / repeat
+def time_call(fn, min_run_time: float) -> float:
+    """Median seconds of ``fn()[0].backward()`` (forward and backward of the loss)."""
+    timer = Timer('fn()[0].backward()', globals=dict(fn=fn),
+                  num_threads=torch.get_num_threads())
+    return timer.blocked_autorange(min_run_time=min_run_time).median
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--size', type=int, default=256, help='H = W of the Psi grid')
     parser.add_argument('--dims', type=int, default=8)
-    parser.add_argument('--repeat', type=int, default=20)
+    parser.add_argument('--min-run-time', type=float, default=1.0,
+                        help='seconds of timed calls per measurement')
     args = parser.parse_args()
     torch.manual_seed(0)
     psi = torch.randn(args.dims, args.size, args.size, requires_grad=True)
@@ -55,8 +54,8 @@ def main():
         k = masks.size(0)
         rows = psi.flatten(1).t()
         t_pairs = time_call(lambda: (instance_spreads(rows, inst, pix, k)[0].sum(), ),
-                            args.repeat)
-        t_dense = time_call(lambda: embedding_loss_single(psi, masks), args.repeat)
+                            args.min_run_time)
+        t_dense = time_call(lambda: embedding_loss_single(psi, masks), args.min_run_time)
         base = base or (t_pairs, t_dense)
         print(f'| {num} | {t_pairs * 1e3:.2f} | {t_pairs / base[0]:.2f} | '
               f'{t_dense * 1e3:.2f} | {t_dense / base[1]:.2f} |')

@@ -18,11 +18,10 @@ import torch
 from mmengine.runner import Runner
 
 import mmdet_semiconv  # noqa: F401
-from mmdet_semiconv.datasets import WormConfig, WormDataset
-from mmdet_semiconv.experiments import overhead_benchmark
-from mmdet_semiconv.experiments.side_by_side import (load_config, point_at_data,
-                                                     set_input_scale, share_weights)
-from mmdet_semiconv.experiments.tables import markdown_table
+from branch_overhead import (batches, benchmark, load_config, point_at_data, set_input_scale,
+                             share_weights)
+from mmdet_semiconv.datasets import WormConfig, SyntheticWormSplits
+from mmdet_semiconv.evaluation.tables import markdown_table
 
 MODELS = (('semi-conv', 'configs/semiconv_voc.py'),
           ('Mask R-CNN', 'configs/mask-rcnn_r101_fpn_voc.py'))
@@ -47,8 +46,8 @@ def amp_config(config: str, data_root: str, work_dir: str, iters: int):
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=iters + 1)
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
     for hook in cfg.get('custom_hooks', []):
-        if hook.get('type') == 'SemiConvStageHook':  # random weights: no stage 1 to load
-            hook.update(require_stage1=False, by_epoch=False, kernel_ramp_iters=0)
+        if hook.get('type') == 'SemiConvFinetuneHook':  # random weights: no stage 1 to load
+            hook.update(require_pretrained=False, by_epoch=False, kernel_ramp=0)
     return cfg
 
 
@@ -65,7 +64,7 @@ def main():
         return 0
     data_root = osp.join(args.work_dir, 'data')
     # worms at twice the default scale, so that they are not tiny at 800 px
-    WormDataset(root=data_root, num_train=16, num_val=8,
+    SyntheticWormSplits(root=data_root, num_train=16, num_val=8,
                 config=WormConfig(width=464, height=348)).ensure()
     rows, models = [], {}
     for name, config in MODELS:
@@ -88,8 +87,10 @@ def main():
     set_input_scale(bench_cfg, (1333, 800))
     share_weights(models['semi-conv'], models['Mask R-CNN'])
     print('\nSide by side (same batches, alternating; fp32)\n')
-    print(overhead_benchmark.run(models, bench_cfg.test_dataloader, bench_cfg.train_dataloader,
-                                 args.bench_iters, 2, 'cuda'))
+    n = 2 + args.bench_iters
+    data = dict(predict=batches(bench_cfg.test_dataloader, n),
+                train=batches(bench_cfg.train_dataloader, n))
+    print(benchmark(models, data, 2, 'cuda'))
     return 0 if all(r[3] for r in rows) else 1
 
 

@@ -12,7 +12,7 @@
 #
 # Frozen (2026-12-01) on the four recipes that had finished: p2 (mean mask AP 0.433 over
 # seeds 300/301) over s1 (0.422), s1_band (0.421), s1_band_rep (0.414). The s1_band_rep_offset
-# row had failed at its start (SemiConvStageHook counted logk_offset as a stage-1 weight; fixed
+# row had failed at its start (SemiConvFinetuneHook counted logk_offset as a stage-1 weight; fixed
 # in the freezing commit); it runs after the freeze and took no part in the choice.
 set -euo pipefail
 seed=$1

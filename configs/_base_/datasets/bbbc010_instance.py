@@ -20,10 +20,12 @@ test_pipeline = [
 ]
 train_dataloader = dict(
     batch_size=2,
-    dataset=dict(data_root=data_root, metainfo=metainfo, ann_file='annotations/train.json',
+    dataset=dict(type='CheckedCocoDataset', data_root=data_root, metainfo=metainfo,
+                 ann_file='annotations/train.json',
                  data_prefix=dict(img=''), pipeline=train_pipeline))
 val_dataloader = dict(
-    dataset=dict(data_root=data_root, metainfo=metainfo, ann_file='annotations/test.json',
+    dataset=dict(type='CheckedCocoDataset', data_root=data_root, metainfo=metainfo,
+                 ann_file='annotations/test.json',
                  data_prefix=dict(img=''), pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=data_root + 'annotations/test.json')

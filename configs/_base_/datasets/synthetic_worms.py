@@ -24,6 +24,7 @@ train_dataloader = dict(
     num_workers=1,
     sampler=dict(type='InfiniteSampler', shuffle=True),  # iteration-based schedules
     dataset=dict(
+        type='CheckedCocoDataset',
         data_root=data_root,
         metainfo=metainfo,
         ann_file='annotations/train.json',
@@ -33,6 +34,7 @@ val_dataloader = dict(
     batch_size=4,
     num_workers=1,
     dataset=dict(
+        type='CheckedCocoDataset',
         data_root=data_root,
         metainfo=metainfo,
         ann_file='annotations/val.json',

@@ -10,12 +10,14 @@ metainfo = dict(
 train_dataloader = dict(
     batch_size=2,
     dataset=dict(
+        type='CheckedCocoDataset',
         data_root=data_root,
         metainfo=metainfo,
         ann_file='annotations/voc12_train.json',
         data_prefix=dict(img='')))
 val_dataloader = dict(
     dataset=dict(
+        type='CheckedCocoDataset',
         data_root=data_root,
         metainfo=metainfo,
         ann_file='annotations/voc12_val.json',

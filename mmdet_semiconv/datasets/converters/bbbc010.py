@@ -10,7 +10,10 @@ Input image (``image_type``): ``'binary'`` (default, the paper's protocol: "we o
 binary segmentation of the microscopy images") copies ``<well>_binary.png``; ``'brightfield'``
 converts the ``w1`` channel, rescaling its 16 bits linearly so that the 0.5th and 99.5th
 percentiles of the image map to 0 and 255 (8-bit PNG). Images are written to
-``<out_dir>/images/<well>.png`` and annotations to ``<out_dir>/annotations/{train,test}.json``.
+``<out_dir>/images/<well>.png`` and annotations to ``<out_dir>/annotations/{train,test}.json``,
+as one set: built in ``<out_dir>/.building`` and moved in when complete, so a re-run stopped
+midway leaves the previous set whole (or no annotations), never images of one run under the
+json of another. ``out_dir`` holds nothing else.
 
 Alignment: for each well the IoU between the provided binary foreground and the union of the
 worm masks is measured, stored as ``images[i]['foreground_iou']`` and warned about (naming the
@@ -22,8 +25,10 @@ Split: 50/50 by well; by default wells A01-C02 train and C03-E04 test (a public 
 100 images). ``train_wells`` overrides the train list; every other well is test.
 """
 import glob
+import os
 import os.path as osp
 import re
+import shutil
 import warnings
 from typing import Dict, List, Optional, Sequence
 
@@ -31,7 +36,8 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from ..coco_io import atomic_write_bytes, atomic_write_json, coco_annotation
+from ..coco_io import (atomic_write_bytes, atomic_write_json, coco_annotation,
+                       move_in_whole)
 from .errors import ConversionError
 
 WELL = re.compile(r'^([A-P])(\d{2})$')
@@ -105,7 +111,49 @@ def convert_bbbc010(root: str, out_dir: str, image_type: str = 'binary',
         if unknown:
             raise ConversionError(f'train wells {unknown} have no {fg_dir}/<well>_binary.png; '
                                   'fix the train-wells list')
+    for split, members in (('train', [w for w in wells if w in train]),
+                           ('test', [w for w in wells if w not in train])):
+        if not members:
+            raise ConversionError(
+                f'the {split} split would be empty: of the {len(wells)} wells in {fg_dir}, '
+                f'{"none" if split == "train" else "all"} are train wells; give a train-wells '
+                'list that leaves wells for both splits')
+    build = _start_build(out_dir)
+    try:
+        cocos = _convert(wells, train, fg_dir, worm_dir, img_dir, build, image_type, channel,
+                         foreground, min_foreground_iou)
+        for split, coco in cocos.items():
+            atomic_write_json(osp.join(build, 'annotations', f'{split}.json'), coco)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    move_in_whole(build, out_dir, ['annotations', 'images'])
+    return cocos
 
+
+def _start_build(out_dir: str) -> str:
+    """The folder the new set is built in; refuses an ``out_dir`` that holds other files or
+    cannot be written (before anything is converted)."""
+    ours = {'images', 'annotations', '.building'}
+    other = sorted(set(os.listdir(out_dir)) - ours) if osp.isdir(out_dir) else []
+    if other:
+        raise ConversionError(f'{out_dir} holds files the converter did not write ({other[:3]}); '
+                              'give an empty or new --out-dir (its images/ and annotations/ '
+                              'are replaced)')
+    build = osp.join(out_dir, '.building')
+    try:
+        shutil.rmtree(build, ignore_errors=True)  # what a stopped run left
+        os.makedirs(build)
+    except OSError as e:
+        raise ConversionError(f'{out_dir} cannot be written ({e.strerror}); give an --out-dir '
+                              'you can write to') from e
+    return build
+
+
+def _convert(wells: List[str], train: set, fg_dir: str, worm_dir: str, img_dir: str,
+             out_dir: str, image_type: str, channel: str, foreground: str,
+             min_foreground_iou: float) -> Dict[str, dict]:
+    """Write every well's image under ``out_dir``; return the two COCO dicts."""
     cocos = {s: dict(info=dict(description=f'BBBC010 {s} ({image_type})'), images=[],
                      annotations=[], categories=[dict(id=1, name='worm')])
              for s in ('train', 'test')}
@@ -158,6 +206,4 @@ def convert_bbbc010(root: str, out_dir: str, image_type: str = 'binary',
         for m in masks:
             coco['annotations'].append(coco_annotation(m, ann_id, image_id, 1))
             ann_id += 1
-    for split, coco in cocos.items():
-        atomic_write_json(osp.join(out_dir, 'annotations', f'{split}.json'), coco)
     return cocos

@@ -115,9 +115,10 @@ def sbd_instances(inst_path: str) -> List[tuple]:
     return out
 
 
-def convert_voc(voc_root: str, out_file: str, split: str = 'train',
+def convert_voc(voc_root: str, out_file: Optional[str], split: str = 'train',
                 ids_file: Optional[str] = None, sbd_root: Optional[str] = None) -> Dict:
-    """Convert one split to COCO json at ``out_file`` (written atomically; sources untouched).
+    """Convert one split to COCO json at ``out_file`` (written atomically; sources untouched;
+    None writes nothing, for a caller that writes several splits once all are converted).
 
     Args:
         voc_root (str): ``VOCdevkit/VOC2012``.
@@ -157,5 +158,6 @@ def convert_voc(voc_root: str, out_file: str, split: str = 'train',
         for mask, label in instances:
             coco['annotations'].append(coco_annotation(mask, ann_id, image_id, label))
             ann_id += 1
-    atomic_write_json(out_file, coco)
+    if out_file is not None:
+        atomic_write_json(out_file, coco)
     return coco

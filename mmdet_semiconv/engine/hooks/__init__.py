@@ -1,3 +1,3 @@
-from .semiconv_stage_hook import SemiConvStageHook, Stage1CheckpointError
+from .semiconv_finetune_hook import SemiConvFinetuneHook, PretrainedCheckpointError
 
-__all__ = ['SemiConvStageHook', 'Stage1CheckpointError']
+__all__ = ['SemiConvFinetuneHook', 'PretrainedCheckpointError']

@@ -1,4 +1,5 @@
 """VOCAPrMetric: mean APr of instance masks at IoU 0.5 and 0.7 (the paper's Table 2 protocol)."""
+import copy
 from collections import defaultdict
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -145,9 +146,26 @@ class VOCAPrMetric(BaseMetric):
             self._coco = COCO(self.ann_file)
         return self._coco
 
+    @BaseMetric.dataset_meta.setter
+    def dataset_meta(self, meta: Optional[dict]) -> None:
+        # the runner sets it when it builds the test loop: the ground truth is checked here,
+        # before the whole inference pass rather than after it
+        self._dataset_meta = copy.deepcopy(meta)
+        no_mask = [a['id'] for a in self.coco.dataset.get('annotations', [])
+                   if not a.get('segmentation')]
+        if no_mask:
+            raise ValueError(
+                f'{self.ann_file}: annotation(s) {no_mask[:5]} have no "segmentation"; '
+                'VOCAPrMetric evaluates instance masks, so every ground-truth annotation needs '
+                'one (convert VOC with tools/dataset_converters/voc2012_to_coco.py, or use '
+                'CocoMetric with metric="bbox" for boxes alone)')
+
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
             pred = sample['pred_instances']
+            if 'masks' not in pred:
+                raise ValueError('VOCAPrMetric evaluates instance masks, but the predictions '
+                                 'have none: use it with a model that has a mask head')
             masks = pred['masks']
             masks = masks.cpu().numpy() if isinstance(masks, torch.Tensor) else masks
             rles = [mask_utils.encode(np.asfortranarray(m.astype(np.uint8))) for m in masks]

@@ -18,9 +18,9 @@ _DIST_EPS = 1e-12
 class SteeredBilateralKernel(BaseModule):
     """K_sigma(u, v) between a seed and every pixel of a RoI, returned as log K.
 
-    * ``kernel='laplacian'`` (eq. 10, the paper's choice):
+    * ``form='laplacian'`` (eq. 10, the paper's choice):
       ``log K = -||Psi_u - Psi_seed|| / sigma``.
-    * ``kernel='gaussian'`` (eq. 7 with a learned bandwidth; ``sigma = 1`` is eq. 7 exactly):
+    * ``form='gaussian'`` (eq. 7 with a learned bandwidth; ``sigma = 1`` is eq. 7 exactly):
       ``log K = -||Psi_u - Psi_seed||^2 / (2 sigma^2)``.
 
     ``sigma = exp(log_sigma)`` is learned, so it stays positive.
@@ -36,29 +36,29 @@ class SteeredBilateralKernel(BaseModule):
 
     Args:
         sigma (float): initial sigma, in embedding units. Defaults to 1.
-        kernel (str): ``'laplacian'`` or ``'gaussian'``.
+        form (str): the kernel's form, ``'laplacian'`` or ``'gaussian'``.
         train_seed (str): seed rule in training. Defaults to ``'soft'``.
         test_seed (str): seed rule in eval mode. Defaults to ``'argmax'``.
     """
 
-    KERNELS = ('laplacian', 'gaussian')
+    FORMS = ('laplacian', 'gaussian')
     SEEDS = ('soft', 'argmax')
 
     def __init__(self,
                  sigma: float = 1.0,
-                 kernel: str = 'laplacian',
+                 form: str = 'laplacian',
                  train_seed: str = 'soft',
                  test_seed: str = 'argmax',
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if kernel not in self.KERNELS:
-            raise ValueError(f'kernel must be one of {self.KERNELS}, got {kernel!r}')
+        if form not in self.FORMS:
+            raise ValueError(f'form must be one of {self.FORMS}, got {form!r}')
         for name, seed in (('train_seed', train_seed), ('test_seed', test_seed)):
             if seed not in self.SEEDS:
                 raise ValueError(f'{name} must be one of {self.SEEDS}, got {seed!r}')
         if sigma <= 0:
             raise ValueError(f'sigma must be > 0, got {sigma}')
-        self.kernel = kernel
+        self.form = form
         self.train_seed = train_seed
         self.test_seed = test_seed
         self.log_sigma = nn.Parameter(torch.tensor(math.log(sigma)))
@@ -104,6 +104,6 @@ class SteeredBilateralKernel(BaseModule):
             psi = psi.float()
             psi_seed = self.seed(psi, scores, mode)
             sq_dist = (psi - psi_seed[:, :, None, None]).pow(2).sum(dim=1)
-            if self.kernel == 'laplacian':
+            if self.form == 'laplacian':
                 return -(sq_dist + _DIST_EPS).sqrt() / self.sigma
             return -sq_dist / (2 * self.sigma.pow(2))

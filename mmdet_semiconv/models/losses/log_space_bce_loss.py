@@ -31,11 +31,15 @@ class LogSpaceBCELoss(nn.Module):
     """Mean :func:`log_space_bce`; used for ``BCE(K_sigma, gt mask)`` (section 3.5).
 
     Args:
-        loss_weight (float): Defaults to 1.
+        loss_weight (float): >= 0 (a negative one would train K away from the masks).
+            Defaults to 1.
     """
 
     def __init__(self, loss_weight: float = 1.0) -> None:
         super().__init__()
+        if loss_weight < 0:
+            raise ValueError(f'loss_weight must be >= 0, got {loss_weight}: a negative weight '
+                             'trains K away from the ground-truth masks (0 switches it off)')
         self.loss_weight = loss_weight
 
     def forward(self, log_p: Tensor, target: Tensor) -> Tensor:

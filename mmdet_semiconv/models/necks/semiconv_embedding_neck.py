@@ -1,5 +1,5 @@
 """SemiConvEmbeddingNeck: the shallow subnet of section 3.5 that predicts Phi."""
-from typing import Sequence, Tuple
+from typing import Tuple
 
 import torch
 import torch.nn as nn
@@ -81,17 +81,10 @@ class SemiConvEmbeddingNeck(BaseModule):
             layers.append(nn.PixelShuffle(r))
         self.subnet = nn.Sequential(*layers)
 
-    def forward(self, feats: Sequence[Tensor]) -> Tuple[Tensor, ...]:
-        """Phi of each given level.
+    def forward(self, feat: Tensor) -> Tensor:
+        """Phi of one FPN level: (N, C, H, W) -> (N, D, r H, r W), in the dtype autocast gives.
 
-        Args:
-            feats (Sequence[Tensor]): FPN levels, each (N, C, H_l, W_l).
-
-        Returns:
-            tuple[Tensor]: Phi per level, each (N, D, H_l, W_l), in the dtype autocast gives.
+        One level per call: :class:`SemiConvEmbeddingBranch` computes a level only when a
+        loss or a RoI first reads it.
         """
-        return tuple(self.forward_single(f) for f in feats)
-
-    def forward_single(self, feat: Tensor) -> Tensor:
-        """Phi of one level: (N, C, H, W) -> (N, D, r H, r W)."""
         return self.subnet(scale_grad(feat, self.fpn_grad_scale))

@@ -34,6 +34,11 @@ class SemiConvRoIHeadMixin:
 
     ``semiconv_branch=None`` switches the whole branch off: the head is then its mmdet parent
     exactly (same outputs, losses and state-dict keys, given mmdet's mask head).
+
+    What a head using it provides: the two methods declared below (the mask stage on given
+    RoIs, for training-free reads and for prediction), and its parent's ``_mask_forward``
+    extended by a ``labels`` (R,) argument whose result goes through
+    :meth:`sharpen_mask_results`.
     """
 
     semiconv_branch: Optional[torch.nn.Module]
@@ -168,6 +173,26 @@ class SemiConvRoIHeadMixin:
         return self.predict_mask_on_rois(x, batch_img_metas, results_list, mask_rois, labels,
                                          rescale)
 
+    # --- provided by the RoI head ---------------------------------------------------------------
+
+    def mask_forward_on_rois(self, x: Tuple[Tensor], rois: Tensor,
+                             labels: Optional[Tensor] = None) -> dict:
+        """The mask stage alone on given RoIs (R, 5) of the FPN features ``x``.
+
+        Returns:
+            dict: ``mask_preds`` s_hat (R, C, M, M) (of the last stage, for a cascade) and,
+            with the branch on and ``labels`` (R,) given, ``log_k`` (R, M, M).
+        """
+        raise NotImplementedError(f'{type(self).__name__} must define mask_forward_on_rois')
+
+    def predict_mask_on_rois(self, x: Tuple[Tensor], batch_img_metas: List[dict],
+                             results_list: InstanceList, mask_rois: Tensor, labels: Tensor,
+                             rescale: bool) -> InstanceList:
+        """Masks of the boxes of ``results_list`` (their RoIs ``mask_rois`` (R, 5), seeded
+        on ``labels`` (R,)) pasted as mmdet's ``predict_mask`` does: ``results_list`` with
+        ``masks`` (n, H, W) per image."""
+        raise NotImplementedError(f'{type(self).__name__} must define predict_mask_on_rois')
+
     # --- the three modes -----------------------------------------------------------------------
 
     def loss(self, x: Tuple[Tensor], rpn_results_list: InstanceList,
@@ -193,14 +218,14 @@ class SemiConvRoIHeadMixin:
     # --- checkpoints that leave the branch at its init ----------------------------------------
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
-        # A Mask R-CNN checkpoint has no branch: right for stage 2's load_from (the stage hook
-        # checks the rest), wrong for test.py or diagnose.py, where mmengine's only hint is a
-        # "missing keys" line among many
+        # A Mask R-CNN checkpoint has no branch: right for the fine-tuning's load_from (the
+        # fine-tune hook checks the rest), wrong for test.py or diagnose.py, where mmengine's
+        # only hint is a "missing keys" line among many
         if self.with_semiconv and not any(k.startswith(prefix + 'semiconv_branch.')
                                           for k in state_dict):
             message = (f'the checkpoint has no {prefix}semiconv_branch.* weights: the semi-conv '
                        'branch (Phi, sigma) stays at its random init. That is expected when '
-                       'stage 2 starts from a stage-1 Mask R-CNN (load_from); a test or '
+                       'the fine-tuning starts from a Mask R-CNN (load_from); a test or '
                        'diagnosis of it evaluates an untrained branch: give the checkpoint of '
                        'a semi-conv training instead.')
             warnings.warn(message)

@@ -2,7 +2,7 @@
 
 Each part of the branch runs inside ``torch.profiler.record_function('semiconv:<part>')`` so that
 a profile of a whole Mask R-CNN step can be broken down into them
-(``mmdet_semiconv/experiments/overhead_profile.py``). Outside a profiler a scope costs a few
+(``tools/analysis_tools/branch_overhead.py --profile``). Outside a profiler a scope costs a few
 microseconds.
 """
 from contextlib import nullcontext

@@ -101,3 +101,22 @@ def test_metric_hand_computed(ann_file, protocol):
     assert 'APr@0.5_bird' not in res
     assert res['mAPr@0.5'] == pytest.approx(0.25)
     assert res['mAPr@0.7'] == pytest.approx(0.25)
+
+
+def test_ground_truth_without_masks_is_refused_before_inference(ann_file, tmp_path):
+    coco = json.loads(open(ann_file).read())
+    coco['annotations'][1].pop('segmentation')
+    boxes_only = tmp_path / 'boxes.json'
+    boxes_only.write_text(json.dumps(coco))
+    metric = VOCAPrMetric(str(boxes_only))
+    # the runner sets dataset_meta when it builds the test loop, before any inference
+    with pytest.raises(ValueError, match=r'boxes\.json: annotation\(s\) \[2\] have no '
+                                         r'"segmentation"'):
+        metric.dataset_meta = dict(classes=('cat', 'dog', 'bird'))
+
+
+def test_predictions_without_masks_are_refused_at_the_first_batch(ann_file):
+    metric = VOCAPrMetric(ann_file)
+    metric.dataset_meta = dict(classes=('cat', 'dog', 'bird'))
+    with pytest.raises(ValueError, match='predictions have none'):
+        metric.process({}, [dict(img_id=1, pred_instances=dict(scores=torch.ones(1)))])

@@ -24,7 +24,7 @@ class SemiConvMaskHead(FCNMaskHead):
     * ``log K(u) = log K_sigma(u_seed, u)`` from Psi on the same grid (eq. 10);
     * ``s_hat = s + lambda log K`` (added to every class channel). The paper's head is
       ``lambda = 1``; ``kernel_weight`` (lambda) lets a schedule ramp log K into the logits
-      while Phi learns (:class:`SemiConvStageHook`). The mask is ``sigmoid(s_hat)``.
+      while Phi learns (:class:`SemiConvFinetuneHook`). The mask is ``sigmoid(s_hat)``.
 
     Losses: FCNMaskHead's BCE on s_hat (``loss_mask``) and :meth:`loss_kernel_by_feat`,
     ``BCE(K, gt mask)`` computed in log space (``loss_kernel``).

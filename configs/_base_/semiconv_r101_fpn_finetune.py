@@ -20,7 +20,7 @@ semiconv_branch = dict(
 semiconv_mask_head = dict(
     type='SemiConvMaskHead',
     kernel=dict(  # eq. (10), sigma in embedding units
-        type='SteeredBilateralKernel', sigma=1.0, kernel='laplacian', train_seed='soft',
+        type='SteeredBilateralKernel', sigma=1.0, form='laplacian', train_seed='soft',
         test_seed='argmax'),
     loss_kernel=dict(type='LogSpaceBCELoss', loss_weight=1.0))
 semiconv_paramwise_cfg = dict(custom_keys={
@@ -28,6 +28,6 @@ semiconv_paramwise_cfg = dict(custom_keys={
     'log_sigma': dict(lr_mult=4., decay_mult=0.),
 })
 custom_hooks = [
-    dict(type='SemiConvStageHook', kernel_start_iter=0, kernel_ramp_iters=12, by_epoch=True,
-         require_stage1=True)
+    dict(type='SemiConvFinetuneHook', kernel_begin=0, kernel_ramp=12, by_epoch=True,
+         require_pretrained=True)
 ]

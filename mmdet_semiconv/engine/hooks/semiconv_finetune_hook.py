@@ -1,4 +1,5 @@
-"""SemiConvStageHook: what changes during the stage-2 fine-tuning of section 4.3."""
+"""SemiConvFinetuneHook: what changes while the branch is fine-tuned onto a pretrained Mask
+R-CNN (the paper's multistage training, section 4.3)."""
 from typing import List, Tuple
 
 from mmengine.hooks import Hook
@@ -9,31 +10,31 @@ from mmdet.registry import HOOKS
 from ...models import SemiConvEmbeddingBranch, SemiConvMaskHead, SteeredBilateralKernel
 
 
-class Stage1CheckpointError(RuntimeError):
-    """The stage-1 checkpoint did not provide every weight outside the new branch."""
+class PretrainedCheckpointError(RuntimeError):
+    """The pretrained Mask R-CNN checkpoint did not provide every weight outside the branch."""
 
 
-def linear_ramp(it: int, start: int, length: int) -> float:
-    """0 before ``start``, then rising linearly to 1 over ``length`` iterations."""
-    if it < start:
+def linear_ramp(it: int, begin: int, length: int) -> float:
+    """0 before ``begin``, then rising linearly to 1 over ``length`` iterations."""
+    if it < begin:
         return 0.
     if length <= 0:
         return 1.
-    return min(1., (it - start + 1) / length)
+    return min(1., (it - begin + 1) / length)
 
 
 @HOOKS.register_module()
-class SemiConvStageHook(Hook):
+class SemiConvFinetuneHook(Hook):
     """Owns the schedule of the semi-convolutional branch during fine-tuning.
 
     * ``before_train``: refuses a model without the branch, and, with ``load_from`` (and not
-      resuming), a stage-1 checkpoint whose keys and shapes do not cover every parameter
+      resuming), a pretrained checkpoint whose keys and shapes do not cover every parameter
       outside the new branch (the :class:`SemiConvEmbeddingBranch` and the kernels), listing
-      them: a stage 2 that silently starts from random weights would waste a GPU-day.
+      them: a fine-tuning that silently starts from random weights would waste a GPU-day.
     * ``before_train_iter``: lambda of ``s_hat = s + lambda log K`` is 0 before
-      ``kernel_start_iter`` (the masks are Mask R-CNN's while Phi learns) and then rises
-      linearly to its configured value over ``kernel_ramp_iters``; the weights of eq. (5) and
-      of the BCE on K rise linearly from iteration 0 over ``warmup_iters``, so Phi and sigma
+      ``kernel_begin`` (the masks are Mask R-CNN's while Phi learns) and then rises
+      linearly to its configured value over ``kernel_ramp``; the weights of eq. (5) and
+      of the BCE on K rise linearly from the start over ``warmup``, so Phi and sigma
       learn from the start.
     * ``after_train``: everything back to its configured value, for evaluation and saving.
 
@@ -43,33 +44,33 @@ class SemiConvStageHook(Hook):
     iteration (the BCE on K reaches the kernel and Phi even while lambda is 0).
 
     Args:
-        kernel_start_iter (float): first iteration at which log K enters the logits.
-        kernel_ramp_iters (float): iterations over which lambda rises to its value.
-        warmup_iters (float): linear warm-up of the branch's loss weights from iteration 0.
-        by_epoch (bool): the three lengths are in epochs (of the train dataloader) instead of
-            iterations, so that a schedule keeps its place when ``--auto-scale-lr`` changes
-            the number of iterations per epoch.
-        require_stage1 (bool): refuse to train unless a stage-1 ``load_from`` is loaded or a
-            checkpoint of this run was resumed (stage 2 must start from a stage-1 model;
+        kernel_begin (float): when log K enters the logits.
+        kernel_ramp (float): how long lambda takes to rise to its value.
+        warmup (float): how long the branch's loss weights take to rise from 0.
+        by_epoch (bool): the three are in iterations (False) or in epochs of the train
+            dataloader (True), as ``begin``/``end`` of mmengine's parameter schedulers; in
+            epochs a schedule keeps its place when ``--auto-scale-lr`` changes the number of
+            iterations per epoch. Fractions of an epoch round to whole iterations.
+        require_pretrained (bool): refuse to train unless a pretrained ``load_from`` is loaded
+            or a checkpoint of this run was resumed (the branch is fine-tuned onto a trained
+            Mask R-CNN;
             mmdet's ``train.py --resume`` sets ``load_from = None``, and on a fresh work dir
             mmengine then finds nothing to resume while ``runner._resume`` is set).
     """
 
     priority = 'NORMAL'
 
-    def __init__(self, kernel_start_iter: float = 0, kernel_ramp_iters: float = 0,
-                 warmup_iters: float = 0, by_epoch: bool = False,
-                 require_stage1: bool = False) -> None:
-        self.require_stage1 = require_stage1
-        self.lengths = dict(kernel_start_iter=kernel_start_iter,
-                            kernel_ramp_iters=kernel_ramp_iters, warmup_iters=warmup_iters)
+    def __init__(self, kernel_begin: float = 0, kernel_ramp: float = 0,
+                 warmup: float = 0, by_epoch: bool = False,
+                 require_pretrained: bool = False) -> None:
+        self.require_pretrained = require_pretrained
+        self.schedule = dict(kernel_begin=kernel_begin, kernel_ramp=kernel_ramp, warmup=warmup)
         self.by_epoch = by_epoch
-        self._set_lengths(1)
+        self._iters = self._in_iters(1)
         self._targets: List[Tuple[object, str, float, str]] = []
 
-    def _set_lengths(self, iters_per_unit: int) -> None:
-        for name, value in self.lengths.items():
-            setattr(self, name, int(round(value * iters_per_unit)))
+    def _in_iters(self, iters_per_unit: int) -> dict:
+        return {name: int(round(value * iters_per_unit)) for name, value in self.schedule.items()}
 
     @staticmethod
     def _model(runner):
@@ -81,7 +82,7 @@ class SemiConvStageHook(Hook):
         mask_heads = [m for m in model.modules() if isinstance(m, SemiConvMaskHead)]
         if not getattr(head, 'with_semiconv', False) or not mask_heads:
             raise TypeError(
-                'SemiConvStageHook schedules the semi-convolutional branch, but this model '
+                'SemiConvFinetuneHook schedules the semi-convolutional branch, but this model '
                 f'has none (roi_head: {type(head).__name__}, SemiConvMaskHeads: '
                 f'{len(mask_heads)}). Use it with a SemiConvRoIHead/SemiConvCascadeRoIHead '
                 'whose semiconv_branch is set and whose mask_head is a SemiConvMaskHead, '
@@ -93,21 +94,21 @@ class SemiConvStageHook(Hook):
             self._targets += [(mh.loss_kernel, 'loss_weight', mh.loss_kernel.loss_weight,
                                'warmup'), (mh, 'kernel_weight', mh.kernel_weight, 'kernel')]
         if self.by_epoch:
-            self._set_lengths(len(runner.train_dataloader))
+            self._iters = self._in_iters(len(runner.train_dataloader))
         # mmengine resumes before this hook runs; `--resume` on a work dir without a
         # checkpoint sets _resume and loads nothing (the iteration is still 0)
         resumed = runner._resume and runner.iter > 0
-        if self.require_stage1 and not (resumed or (runner._load_from and not runner._resume)):
-            raise Stage1CheckpointError(
-                'this stage-2 config needs the stage-1 Mask R-CNN: set load_from=<its '
+        if self.require_pretrained and not (resumed or (runner._load_from and not runner._resume)):
+            raise PretrainedCheckpointError(
+                'this fine-tuning config needs a trained Mask R-CNN: set load_from=<its '
                 'checkpoint> (e.g. --cfg-options load_from=...), without --resume on a fresh '
                 'work dir: mmdet\'s train.py --resume sets load_from to None, and no checkpoint '
                 f'of this run was found in {getattr(runner, "work_dir", "the work dir")} to '
                 'resume from, so nothing was loaded')
         if runner._load_from and not runner._resume:
-            self.check_stage1(runner._load_from, model)
+            self.check_pretrained(runner._load_from, model)
 
-    def check_stage1(self, filename: str, model) -> None:
+    def check_pretrained(self, filename: str, model) -> None:
         new_branch = tuple(name + '.' for name, m in model.named_modules()
                            if isinstance(m, (SemiConvEmbeddingBranch, SteeredBilateralKernel)))
         # the learned offset beta of s_hat is new too (a parameter of the mask head itself)
@@ -124,16 +125,17 @@ class SemiConvStageHook(Hook):
                     and tuple(state[k].shape) != tuple(v.shape)]
         if missing:
             shown = ', '.join(missing[:20]) + (' ...' if len(missing) > 20 else '')
-            raise Stage1CheckpointError(
+            raise PretrainedCheckpointError(
                 f'load_from={filename} lacks {len(missing)} weight(s) outside the new '
-                f'semi-conv branch ({", ".join(new_branch)}): {shown}. Stage 2 must start '
-                'from a trained Mask R-CNN of the same architecture: train the stage-1 '
-                'baseline config and point load_from at its checkpoint.')
+                f'semi-conv branch ({", ".join(new_branch)}): {shown}. The fine-tuning must '
+                'start from a trained Mask R-CNN of the same architecture: train the baseline '
+                'config and point load_from at its checkpoint.')
 
     def factors(self, it: int) -> dict:
         """The multipliers of the configured values at iteration ``it``."""
-        return dict(warmup=linear_ramp(it, 0, self.warmup_iters),
-                    kernel=linear_ramp(it, self.kernel_start_iter, self.kernel_ramp_iters))
+        n = self._iters
+        return dict(warmup=linear_ramp(it, 0, n['warmup']),
+                    kernel=linear_ramp(it, n['kernel_begin'], n['kernel_ramp']))
 
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
         factors = self.factors(runner.iter)

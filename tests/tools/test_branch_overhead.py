@@ -1,4 +1,4 @@
-"""The overhead benchmark and profile: attribution to the branch's parts, statistics, data."""
+"""The branch-overhead tool: attribution to the branch's parts, statistics, data."""
 import json
 import os.path as osp
 
@@ -7,10 +7,9 @@ import torch
 from mmengine.config import Config
 
 from conftest import CONFIGS
-from mmdet_semiconv.experiments.overhead_benchmark import quartiles, summarize
-from mmdet_semiconv.experiments.overhead_profile import branch_times, profile_step
-from mmdet_semiconv.experiments.side_by_side import (alternating, load_config, point_at_data,
-                                                     set_input_scale)
+from branch_overhead import (add_model_args, alternating, batches, branch_times, build_pair,
+                             load_config, point_at_data, profile_step, set_input_scale,
+                             summarize)
 from mmdet_semiconv.models.utils import branch_scope
 
 
@@ -43,13 +42,19 @@ def test_branch_scope_refuses_an_unknown_part():
         branch_scope('backbone')
 
 
-def test_summary_is_min_median_and_the_ratio_of_medians():
-    times = dict(train={'a': [0.3, 0.1, 0.2], 'b': [0.1, 0.1, 0.4]})
-    s = summarize(times, ('a', 'b'))['train']
-    assert s['a'] == dict(min=pytest.approx(100.), median=pytest.approx(200.))
+def test_summary_is_the_median_per_image_and_the_ratio_of_medians():
+    from torch.utils.benchmark import Measurement
+    from torch.utils.benchmark.utils.common import TaskSpec
+
+    def measured(name, times):
+        return Measurement(1, times, TaskSpec('step()', 'pass', sub_label=name))
+
+    times = dict(train={'a': measured('a', [0.6, 0.2, 0.4]), 'b': measured('b', [0.2, 0.2, 0.8])})
+    s = summarize(times, dict(train=2), ('a', 'b'))['train']
+    assert s['a']['median'] == pytest.approx(200.)  # 0.4 s per batch of 2 images
     assert s['ratio'] == pytest.approx(2.0)
-    assert s['paired'] == pytest.approx(quartiles([3., 1., 0.5]))
-    assert quartiles([2.]) == (2., 2., 2.)
+    # per-batch ratios 3, 1, 0.5: quartiles of the pairs, not of the two medians
+    assert s['paired'] == pytest.approx((0.75, 1.0, 2.0))
 
 
 def test_the_models_alternate_which_goes_first():
@@ -84,7 +89,6 @@ def test_point_at_data_names_the_file_and_the_fix(tmp_path, tiny_worms):
 
 def test_random_models_share_their_common_weights_so_they_detect_the_same_boxes(tiny_worms):
     import argparse
-    from mmdet_semiconv.experiments.side_by_side import add_model_args, batches, build_pair
     parser = argparse.ArgumentParser()
     add_model_args(parser)
     args = parser.parse_args([
@@ -102,17 +106,8 @@ def test_random_models_share_their_common_weights_so_they_detect_the_same_boxes(
     assert len(boxes[0]) == 5 and torch.equal(*boxes)
 
 
-def test_peak_memory_of_a_cpu_step_is_what_it_allocates():
-    from mmdet_semiconv.experiments.overhead_benchmark import peak_memory_mb
-
-    def step():  # two live 64 MiB tensors at its peak
-        a = torch.ones(16 * 2**20)
-        b = a * 2
-        del a, b
-
-    for _ in range(2):  # earlier steps leave their memory in the heap
-        step()
-    peak = peak_memory_mb(step, 'cpu')
-    if peak is None:
-        pytest.skip('no glibc malloc_trim or /proc/self/clear_refs here')
-    assert 120 < peak < 200
+def test_memory_is_cuda_max_allocated_and_absent_on_the_cpu():
+    from branch_overhead import cuda_peak_memory_mb
+    calls = []
+    assert cuda_peak_memory_mb(lambda: calls.append(1), 'cpu') is None
+    assert calls == []  # nothing is run for a number that will not be reported

@@ -4,10 +4,9 @@ import os
 
 import pytest
 
-from mmdet_semiconv.experiments.runs import val_curve, write_json
-from mmdet_semiconv.experiments.staged_benchmark import (StagedBenchmark, _logged,
-                                                         paired_difference)
-from mmdet_semiconv.experiments.tables import coco_table, markdown_table
+import benchmark_staged
+from benchmark_staged import (COLUMNS, StagedBenchmark, _logged, paired_difference, report,
+                              val_curve, write_json)
 
 
 def test_paired_difference_by_hand():
@@ -46,29 +45,22 @@ def test_a_recipe_name_cannot_be_reused_for_other_settings(tmp_path):
         bench.stage2(300, 'semiconv', 'v1', ['a=2'])
 
 
-def test_tables():
-    assert markdown_table(['a', 'b'], [[1, 0.12345]]) == '| a | b |\n|---|---|\n| 1 | 0.123 |'
-    table = coco_table({'coco/segm_mAP': 0.5}, tasks=['segm'])
-    assert table.splitlines()[2].startswith('| segm | 0.500 | nan')
-
-
 def test_a_fresh_fine_tuning_keeps_its_load_from(tmp_path, monkeypatch):
     """mmdet's train.py --resume resets load_from: only pass it once the run has a checkpoint."""
-    from mmdet_semiconv.experiments import runs
     calls = []
-    monkeypatch.setattr(runs, 'run_tool', lambda tool, args, log=None: calls.append(args))
+    monkeypatch.setattr(benchmark_staged, 'run_tool',
+                        lambda tool, args, log=None: calls.append(args))
     work = tmp_path / 'stage2'
-    runs.train('cfg.py', str(work), 10, ['load_from=stage1.pth'])
+    benchmark_staged.train('cfg.py', str(work), 10, ['load_from=stage1.pth'])
     assert '--resume' not in calls[-1] and 'load_from=stage1.pth' in calls[-1]
     work.mkdir()
     (work / 'last_checkpoint').write_text('iter_5.pth')
-    runs.train('cfg.py', str(work), 10, ['load_from=stage1.pth'])
+    benchmark_staged.train('cfg.py', str(work), 10, ['load_from=stage1.pth'])
     assert '--resume' in calls[-1]
 
 
 def test_the_report_reads_a_recipe_run_with_its_options(tmp_path):
     """Regression: the report asked the cache for the recipe without its options."""
-    from mmdet_semiconv.experiments.staged_benchmark import COLUMNS, report
     bench = StagedBenchmark(work_dir=str(tmp_path))
     metrics = {k: 0.5 for k, _ in COLUMNS}
     for seed in (300, 301):
@@ -80,3 +72,14 @@ def test_the_report_reads_a_recipe_run_with_its_options(tmp_path):
                  [dict(iter=150, step=150), dict(step=0, **{'coco/segm_mAP': .2})])
     text = report(bench, [300, 301], 's1', 'cmd', 0., 'cpu', options=['a=1'])
     assert '| +0.100 [+0.100, +0.100] |' in text
+
+
+def test_a_seed_made_with_other_settings_is_refused_not_served_from_the_cache(tmp_path):
+    from mmdet_semiconv.datasets import WormConfig
+    StagedBenchmark(work_dir=str(tmp_path)).seed_dir(300)
+    assert StagedBenchmark(work_dir=str(tmp_path)).seed_dir(300) == str(tmp_path / 'seed300')
+    for changed in (dict(stage1_iters=600), dict(worms=WormConfig(width=320)),
+                    dict(stage1_config='configs/other.py')):
+        with pytest.raises(ValueError, match=r'settings.json.*(stage1_iters|worms|stage1_'
+                                             r'config).*own --work-dir'):
+            StagedBenchmark(work_dir=str(tmp_path), **changed).seed_dir(300)

@@ -1,4 +1,5 @@
-"""Stage 1 (plain Mask R-CNN) -> stage 2 (semi-conv, load_from) with SemiConvStageHook."""
+"""Pretrained Mask R-CNN (stage 1) -> semi-conv fine-tuning (stage 2, load_from) with
+SemiConvFinetuneHook."""
 import os.path as osp
 from types import SimpleNamespace
 
@@ -10,7 +11,7 @@ from mmengine.runner import Runner
 
 from conftest import CONFIGS, write_tiny_config
 from mmdet.registry import MODELS
-from mmdet_semiconv.engine import SemiConvStageHook, Stage1CheckpointError
+from mmdet_semiconv.engine import SemiConvFinetuneHook, PretrainedCheckpointError
 
 
 @pytest.fixture(scope='module')
@@ -37,8 +38,8 @@ def _stage2(stage1_ckpt, data_root, tmp, name, hook=''):
 @pytest.mark.slow
 def test_stage2_loads_stage1_and_the_hook_schedules_the_branch(stage1):
     ckpt, root, tmp = stage1
-    hook = ("custom_hooks = [dict(type='SemiConvStageHook', kernel_start_iter=1, "
-            "kernel_ramp_iters=2, warmup_iters=2)]")
+    hook = ("custom_hooks = [dict(type='SemiConvFinetuneHook', kernel_begin=1, "
+            "kernel_ramp=2, warmup=2)]")
     runner = _stage2(ckpt, root, tmp, 'stage2', hook)
     seen = []
 
@@ -71,7 +72,7 @@ def test_stage2_refuses_a_checkpoint_that_did_not_load(stage1, tmp_path):
     partial = str(tmp_path / 'partial.pth')
     torch.save(state, partial)
     runner = _stage2(partial, root, tmp, 'stage2_bad')
-    with pytest.raises(Stage1CheckpointError, match=r'backbone\.layer4\.0\.conv1\.weight'):
+    with pytest.raises(PretrainedCheckpointError, match=r'backbone\.layer4\.0\.conv1\.weight'):
         runner.train()
 
 
@@ -86,7 +87,7 @@ def test_schedule_on_every_mask_stage_of_a_cascade():
     head = runner.model.roi_head
     head.mask_head[0].loss_kernel.loss_weight = 2.
     w = head.semiconv_branch.loss_embedding.loss_weight  # the configured eq. (5) weight
-    hook = SemiConvStageHook(kernel_start_iter=10, kernel_ramp_iters=4, warmup_iters=4)
+    hook = SemiConvFinetuneHook(kernel_begin=10, kernel_ramp=4, warmup=4)
     hook.before_train(runner)
     seen = {}
     for it in (0, 3, 9, 10, 11, 13, 20):
@@ -107,21 +108,23 @@ def test_schedule_on_every_mask_stage_of_a_cascade():
 
 def test_a_model_without_the_branch_is_refused_clearly():
     with pytest.raises(TypeError, match='has none .*StandardRoIHead'):
-        SemiConvStageHook().before_train(_runner('mask-rcnn_worms_cpu.py'))
+        SemiConvFinetuneHook().before_train(_runner('mask-rcnn_worms_cpu.py'))
 
 
 def test_lengths_in_epochs_follow_the_dataloader():
     runner = _runner('semiconv_worms_cpu_finetune.py')
     runner.train_dataloader = list(range(40))  # 40 iterations per epoch
-    hook = SemiConvStageHook(kernel_start_iter=0.5, kernel_ramp_iters=2, by_epoch=True)
+    hook = SemiConvFinetuneHook(kernel_begin=0.5, kernel_ramp=2, by_epoch=True)
     hook.before_train(runner)
-    assert (hook.kernel_start_iter, hook.kernel_ramp_iters) == (20, 80)
+    # kernel from iteration 20 (half an epoch), full after 80 more (two epochs)
+    assert [hook.factors(it)['kernel'] for it in (19, 20, 59, 99, 100)] == [
+        0., 1 / 80, 0.5, 1., 1.]
 
 
 def test_stage2_without_a_stage1_checkpoint_is_refused():
     runner = _runner('semiconv_worms_cpu_finetune.py')
-    with pytest.raises(Stage1CheckpointError, match='load_from'):
-        SemiConvStageHook(require_stage1=True).before_train(runner)
+    with pytest.raises(PretrainedCheckpointError, match='load_from'):
+        SemiConvFinetuneHook(require_pretrained=True).before_train(runner)
 
 
 def test_resume_that_found_nothing_is_not_a_stage1():
@@ -129,10 +132,10 @@ def test_resume_that_found_nothing_is_not_a_stage1():
     nothing (iteration 0) while runner._resume is set."""
     runner = _runner('semiconv_worms_cpu_finetune.py')
     runner._resume = True
-    with pytest.raises(Stage1CheckpointError, match='--resume'):
-        SemiConvStageHook(require_stage1=True).before_train(runner)
+    with pytest.raises(PretrainedCheckpointError, match='--resume'):
+        SemiConvFinetuneHook(require_pretrained=True).before_train(runner)
     runner.iter = 150  # a checkpoint of this run was resumed
-    SemiConvStageHook(require_stage1=True).before_train(runner)
+    SemiConvFinetuneHook(require_pretrained=True).before_train(runner)
 
 
 def test_train_py_resume_on_a_fresh_work_dir_is_refused(tiny_worms, tmp_path):
@@ -141,7 +144,7 @@ def test_train_py_resume_on_a_fresh_work_dir_is_refused(tiny_worms, tmp_path):
                                extra='load_from = None\nresume = True')
     cfg = Config.fromfile(config)
     cfg.work_dir = str(tmp_path / 'fresh')
-    with pytest.raises(Stage1CheckpointError, match='nothing was loaded'):
+    with pytest.raises(PretrainedCheckpointError, match='nothing was loaded'):
         Runner.from_cfg(cfg).train()
 
 
@@ -154,7 +157,7 @@ def test_stage2_refuses_a_checkpoint_with_other_shapes(stage1, tmp_path):
         'roi_head.bbox_head.fc_cls.weight'].shape[1:])
     other = str(tmp_path / 'other_classes.pth')
     torch.save(state, other)
-    with pytest.raises(Stage1CheckpointError, match=r'fc_cls\.weight \(shape \(3, '):
+    with pytest.raises(PretrainedCheckpointError, match=r'fc_cls\.weight \(shape \(3, '):
         _stage2(other, root, tmp, 'stage2_shapes').train()
 
 
@@ -166,4 +169,4 @@ def test_the_learned_logk_offset_is_a_new_weight_not_a_missing_one(tmp_path):
         osp.join(CONFIGS, 'mask-rcnn_worms_cpu_finetune.py')).model)
     path = str(tmp_path / 'stage1.pth')
     torch.save(dict(state_dict=baseline.state_dict()), path)
-    SemiConvStageHook(require_stage1=True).check_stage1(path, model)
+    SemiConvFinetuneHook(require_pretrained=True).check_pretrained(path, model)

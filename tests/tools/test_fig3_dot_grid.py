@@ -3,7 +3,7 @@ import os.path as osp
 
 import pytest
 
-from mmdet_semiconv.experiments.fig3_dot_grid import Fig3Settings, reproduce_fig3
+from fig3_dot_grid import Fig3Settings, main, reproduce_fig3
 
 
 @pytest.mark.slow
@@ -13,3 +13,12 @@ def test_semiconv_beats_conv_on_the_dot_grid(tmp_path):
     assert osp.getsize(out) > 5_000
     assert res['semi-conv']['ari'] > res['conv']['ari'] + 0.5
     assert res['semi-conv']['ari'] > 0.9 and res['conv']['ari'] < 0.3
+
+
+@pytest.mark.parametrize('argv, message', [
+    (['--grid', '0'], '--grid must be at least 1'), (['--iters', '-1'], '--iters must be'),
+    (['--size', '40', '--grid', '4'], 'give --size >= 64'), (['--lr', '0'], 'positive')])
+def test_settings_that_cannot_give_a_result_are_refused(argv, message, capsys):
+    with pytest.raises(SystemExit):
+        main(argv)
+    assert message in capsys.readouterr().err
