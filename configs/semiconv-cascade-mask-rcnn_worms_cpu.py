@@ -12,5 +12,5 @@ model = dict(
         semiconv_branch={{_base_.semiconv_branch}},
         mask_head={{_base_.semiconv_mask_head}}))
 
-optim_wrapper = dict(paramwise_cfg=dict(custom_keys={{_base_.semiconv_custom_keys}}))
+optim_wrapper = dict(paramwise_cfg={{_base_.semiconv_paramwise_cfg}})
 custom_hooks = {{_base_.semiconv_hooks}}

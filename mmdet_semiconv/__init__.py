@@ -4,6 +4,6 @@ Importing the package registers its modules into mmdet's registries (configs do 
 ``custom_imports = dict(imports=['mmdet_semiconv'])``) and makes mmengine load checkpoints
 with ``weights_only=True`` through an exact allow-list (:mod:`mmdet_semiconv.utils.checkpoint`).
 """
-from . import engine, evaluation, models, utils  # noqa: F401  (registration side effects)
+from . import datasets, engine, evaluation, models, utils  # noqa: F401  (registration side effects)
 
 __version__ = '0.1.0'

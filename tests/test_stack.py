@@ -29,3 +29,17 @@ def test_our_modules_are_registered_in_mmdets_registries():
     for name in ('SemiConvEmbeddingNeck', 'SteeredBilateralKernel', 'SemiConvMaskHead',
                  'SemiConvRoIHead', 'SemiConvEmbeddingLoss', 'LogSpaceBCELoss'):
         assert MODELS.get(name) is not None, name
+
+
+def test_importing_the_package_alone_registers_every_config_type():
+    """What ``custom_imports = dict(imports=['mmdet_semiconv'])`` gives a fresh process."""
+    import subprocess
+    import sys
+    code = ('import mmdet_semiconv\n'
+            'from mmdet.registry import DATASETS, HOOKS, METRICS, MODELS\n'
+            'for registry, name in ((DATASETS, "CheckedCocoDataset"), '
+            '(HOOKS, "SemiConvFinetuneHook"), (METRICS, "VOCAPrMetric"), '
+            '(MODELS, "SemiConvCascadeRoIHead")):\n'
+            '    assert registry.get(name) is not None, name\n')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr

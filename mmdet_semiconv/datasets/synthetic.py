@@ -164,6 +164,8 @@ def _write_coco_split(out_dir: str, split: str, images: List[List[np.ndarray]],
 def generate_worm_split(out_dir: str, split: str, num_images: int, seed: int,
                         cfg: Optional[WormConfig] = None) -> str:
     """Generate one split of synthetic worms; returns its annotation file."""
+    if num_images <= 0:
+        raise ValueError(f'num_images must be > 0, got {num_images}')
     cfg = cfg or WormConfig()
     rng = np.random.default_rng(seed)
     images = [generate_worm_image(rng, cfg)
@@ -175,6 +177,8 @@ def generate_worm_split(out_dir: str, split: str, num_images: int, seed: int,
 def generate_dot_split(out_dir: str, split: str, num_images: int,
                        cfg: Optional[DotGridConfig] = None) -> str:
     """Generate ``num_images`` copies of the dot grid (deterministic: it has no randomness)."""
+    if num_images <= 0:
+        raise ValueError(f'num_images must be > 0, got {num_images}')
     cfg = cfg or DotGridConfig()
     info = dict(description='mmdet_semiconv dot grid', **asdict(cfg))
     return write_coco_split(out_dir, split, [generate_dot_grid(cfg)] * num_images,

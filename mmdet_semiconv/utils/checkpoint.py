@@ -22,6 +22,7 @@ remote checkpoint would run code),
 ``s3://``/``petrel://`` and ``pavi://``: the file is downloaded (into torch.hub's cache, with
 torch.hub's ``check_hash`` on the sha256 prefix in the name) and then loaded as a local file.
 """
+import glob
 import hashlib
 import os
 import os.path as osp
@@ -35,6 +36,7 @@ from typing import Callable, Dict, Iterable, List, Optional
 import numpy as np
 import torch
 import mmengine.runner.checkpoint as mmengine_checkpoint
+import mmengine.runner.runner as mmengine_runner
 from mmengine.dist import get_dist_info
 from mmengine.fileio import get_file_backend
 from mmengine.logging.history_buffer import HistoryBuffer
@@ -185,10 +187,11 @@ def safe_load(filename: str, map_location=None) -> dict:
         except Exception as e:  # noqa: BLE001 - re-raised with the fix spelled out
             if isinstance(e, UntrustedCheckpointError):
                 raise
-            if 'Unsupported global' in str(e):
-                # torch's message is a paragraph; the refusal names the global alone
-                names = re.findall(r'Unsupported global: GLOBAL ([\w.]+)', str(e))
-                raise UntrustedCheckpointError(_refusal(filename, names or ['unknown'])) from e
+            # torch's message is a paragraph ("Unsupported global: GLOBAL x" or, for a blocked
+            # module, "unsupported GLOBAL x whose module ... is blocked"): name the global alone
+            names = re.findall(r'unsupported (?:global:? )?GLOBAL ([\w.]+)', str(e), re.IGNORECASE)
+            if names:
+                raise UntrustedCheckpointError(_refusal(filename, names)) from e
             if isinstance(e, (RuntimeError, EOFError, IndexError, ValueError,
                               pickle.UnpicklingError)):
                 first_line = (str(e).splitlines() or [''])[0][:200]
@@ -279,6 +282,26 @@ def load_from_http(filename: str, map_location=None, model_dir: Optional[str] = 
 
 # torchvision://, open-mmlab://, mmcls:// resolve their URL and call this module-level name
 mmengine_checkpoint.load_from_http = load_from_http
+
+
+def find_latest_checkpoint(path: str) -> Optional[str]:
+    """mmengine's: the checkpoint ``<path>/last_checkpoint`` names, for auto-resume; a local
+    name that is empty (a run killed while writing it) or not a file is refused, naming the
+    file and the fix, instead of failing later as "<empty> can not be found"."""
+    found = mmengine_find_latest_checkpoint(path)
+    record = osp.join(path, 'last_checkpoint')
+    if found is not None and (not found or ('://' not in found and not osp.isfile(found))):
+        ckpts = sorted(glob.glob(osp.join(glob.escape(path), '*.pth')), key=osp.getmtime)
+        hint = f' (the newest here is {ckpts[-1]})' if ckpts else ''
+        raise FileNotFoundError(
+            f'{record} names {found!r}, which is not a checkpoint file: delete {record} to '
+            f'train from the start, or write into it the path of the checkpoint to resume{hint}')
+    return found
+
+
+mmengine_find_latest_checkpoint = mmengine_checkpoint.find_latest_checkpoint
+# the runner imported the name: auto-resume (``resume=True`` without ``load_from``) reads it
+mmengine_runner.find_latest_checkpoint = find_latest_checkpoint
 
 
 @CheckpointLoader.register_scheme(prefixes=[r'(\S+\:)?s3://', r'(\S+\:)?petrel://'],

@@ -18,7 +18,7 @@ PAIRS = [
 #: what a semi-conv config may add to or change in its baseline (the semiconv_* names are the
 #: variables of the shared branch bases)
 BRANCH_KEYS = {'model', 'custom_imports', 'custom_hooks', 'optim_wrapper', 'load_from',
-               'semiconv_branch', 'semiconv_mask_head', 'semiconv_paramwise_cfg'}
+               'semiconv_branch', 'semiconv_mask_head', 'semiconv_paramwise_cfg', 'semiconv_hooks'}
 
 
 def _flat(d, prefix=''):

@@ -1,5 +1,6 @@
 import filecmp
 import json
+import os
 import os.path as osp
 
 import cv2
@@ -118,3 +119,31 @@ def test_a_regeneration_stopped_midway_leaves_the_old_split_whole(tmp_path, monk
 def test_worm_config_refuses_impossible_settings(kwargs):
     with pytest.raises(ValueError, match=next(iter(kwargs))):
         WormConfig(**kwargs)
+
+
+@pytest.mark.parametrize('argv, message', [
+    (['worms', '--num-train', '-3'], '--num-train must be > 0, got -3'),
+    (['worms', '--worms-min', '9', '--worms-max', '2'], 'worms_min=9 is above worms_max=2'),
+    (['dots', '--num', '0'], '--num must be > 0')])
+def test_the_generator_refuses_settings_that_give_no_data(tmp_path, argv, message):
+    import subprocess
+    import sys
+    from conftest import REPO
+    out = subprocess.run([sys.executable, osp.join(REPO, 'tools', 'dataset_converters',
+                                                   'generate_synthetic.py'), *argv, '--out',
+                          str(tmp_path / 'data')], capture_output=True, text=True)
+    assert out.returncode == 2 and message in out.stderr
+    assert not (tmp_path / 'data').exists()
+
+
+def test_a_killed_writer_leaves_no_temporary_file_behind_the_next_write(tmp_path):
+    from mmdet_semiconv.datasets.coco_io import atomic_write_bytes
+    target = tmp_path / 'train.json'
+    # what a writer killed mid-write left (a pid that cannot be running)
+    orphan = tmp_path / '.train.json.tmp-999999999-abcd'
+    orphan.write_text('half')
+    live = tmp_path / f'.train.json.tmp-{os.getpid()}-efgh'  # a live writer's: kept
+    live.write_text('in progress')
+    atomic_write_bytes(str(target), b'{}')
+    assert target.read_bytes() == b'{}'
+    assert not orphan.exists() and live.exists()

@@ -1,5 +1,6 @@
 """load_from, resume and --checkpoint with torch.load(weights_only=True) and an exact allow-list."""
 import fractions
+import os
 import os.path as osp
 import pickle
 
@@ -166,3 +167,15 @@ def test_a_payload_is_refused_without_advice_to_trust_it(tmp_path, zipfile):
     assert TRUST_ENV not in message  # never "export ...=posix.system"
     assert 'Weights only load failed' not in message  # torch's paragraph is not pasted in
     assert not marker.exists()
+
+
+@pytest.mark.parametrize('content', ['', 'work_dirs/gone/iter_5.pth'])
+def test_auto_resume_from_a_broken_last_checkpoint_names_it(tiny_config, tmp_path, content):
+    cfg = Config.fromfile(tiny_config)
+    cfg.work_dir = str(tmp_path / 'work')
+    cfg.resume = True
+    os.makedirs(cfg.work_dir)
+    (tmp_path / 'work' / 'last_checkpoint').write_text(content)
+    with pytest.raises(FileNotFoundError, match=r'work/last_checkpoint names .*delete .*'
+                                                r'last_checkpoint to train from the start'):
+        Runner.from_cfg(cfg).train()

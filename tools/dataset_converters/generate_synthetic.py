@@ -35,14 +35,23 @@ def main():
     dots.add_argument('--num', type=int, default=1)
     add_fields(dots, DotGridConfig)
     args = parser.parse_args()
+    counts = ('num_train', 'num_val') if args.kind == 'worms' else ('num', )
+    for name in counts:
+        if getattr(args, name) <= 0:
+            parser.error(f'--{name.replace("_", "-")} must be > 0, got {getattr(args, name)}')
+    try:
+        if args.kind == 'worms':
+            cfg = WormConfig(**{f.name: getattr(args, f.name)
+                                for f in dataclasses.fields(WormConfig)})
+        else:
+            cfg = DotGridConfig(**{f.name: getattr(args, f.name)
+                                   for f in dataclasses.fields(DotGridConfig)})
+    except ValueError as e:  # the settings' own check, named by field
+        parser.error(str(e))
     if args.kind == 'worms':
-        cfg = WormConfig(**{f.name: getattr(args, f.name)
-                            for f in dataclasses.fields(WormConfig)})
         generate_worm_split(args.out, 'train', args.num_train, args.train_seed, cfg)
         generate_worm_split(args.out, 'val', args.num_val, args.val_seed, cfg)
     else:
-        cfg = DotGridConfig(**{f.name: getattr(args, f.name)
-                               for f in dataclasses.fields(DotGridConfig)})
         generate_dot_split(args.out, 'train', args.num, cfg)
 
 

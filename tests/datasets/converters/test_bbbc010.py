@@ -132,3 +132,49 @@ def test_outputs_follow_the_umask(tmp_path):
         os.umask(old)
     for path in (osp.join('annotations', 'train.json'), osp.join('images', 'A01.png')):
         assert os.stat(osp.join(tmp_path, 'coco', path)).st_mode & 0o777 == 0o644
+
+
+def test_a_rerun_stopped_midway_leaves_the_previous_set_whole(tmp_path, monkeypatch):
+    import mmdet_semiconv.datasets.converters.bbbc010 as bbbc010
+    make_bbbc010(str(tmp_path / 'src'))
+    out = tmp_path / 'coco'
+    convert_bbbc010(str(tmp_path / 'src'), str(out))  # binary
+    before = {p: (out / p).read_bytes() for p in ('annotations/train.json',
+                                                  'annotations/test.json', 'images/A01.png')}
+    calls = []
+    real = bbbc010.atomic_write_bytes
+
+    def dying(*args):  # killed after two brightfield images
+        calls.append(args)
+        if len(calls) > 2:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(bbbc010, 'atomic_write_bytes', dying)
+    with pytest.raises(KeyboardInterrupt):
+        convert_bbbc010(str(tmp_path / 'src'), str(out), image_type='brightfield')
+    assert {p: (out / p).read_bytes() for p in before} == before
+    assert sorted(os.listdir(out)) == ['annotations', 'images']  # nothing half-built left
+
+
+def test_a_split_that_would_be_empty_is_refused_before_anything_is_written(tmp_path):
+    make_bbbc010(str(tmp_path / 'src'))
+    with pytest.raises(ConversionError, match='test split would be empty'):
+        convert_bbbc010(str(tmp_path / 'src'), str(tmp_path / 'coco'), train_wells=WELLS)
+    assert not (tmp_path / 'coco').exists()
+
+
+def test_an_out_dir_that_cannot_be_written_is_refused_before_converting(tmp_path):
+    make_bbbc010(str(tmp_path / 'src'))
+    (tmp_path / 'file').write_text('')
+    with pytest.raises(ConversionError, match=r'file/coco cannot be written .*--out-dir'):
+        convert_bbbc010(str(tmp_path / 'src'), str(tmp_path / 'file' / 'coco'))
+
+
+def test_an_out_dir_holding_other_files_is_not_replaced(tmp_path):
+    make_bbbc010(str(tmp_path / 'src'))
+    (tmp_path / 'coco').mkdir()
+    (tmp_path / 'coco' / 'notes.txt').write_text('mine')
+    with pytest.raises(ConversionError, match=r"notes\.txt.*empty or new --out-dir"):
+        convert_bbbc010(str(tmp_path / 'src'), str(tmp_path / 'coco'))
+    assert (tmp_path / 'coco' / 'notes.txt').read_text() == 'mine'
