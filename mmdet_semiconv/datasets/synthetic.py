@@ -17,7 +17,6 @@ The image is the union of all instances, 0/255 in three channels (PNG), so mmdet
 atomically.
 """
 import json
-import os
 import os.path as osp
 import shutil
 from dataclasses import asdict, dataclass, field

@@ -36,7 +36,7 @@ def test_branch_overhead_times_and_profiles_both_models(tmp_path, tiny_worms):
               tiny_worms[0] + '/', '--scale', '160', '120', '--max-iter', '2', '--warmup', '0']
     out = _run([sys.executable, tool, *models], cwd=REPO)
     assert 'first test input 120x160' in out  # 96 x 72 resized to the given scale
-    assert '[---' in out and 'Times are in' in out  # torch.utils.benchmark.Compare
+    assert 'one step per batch -' in out and 'Times are in' in out  # benchmark.Compare
     rows = [line for line in out.splitlines() if line.startswith('| ')]
     assert [r.split('|')[1].strip() for r in rows[1:]] == [
         'semi-conv', 'Mask R-CNN', 'ratio (of medians)']

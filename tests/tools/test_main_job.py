@@ -4,8 +4,6 @@ import os.path as osp
 import subprocess
 import sys
 
-import pytest
-
 from conftest import REPO
 
 

@@ -211,7 +211,8 @@ class StagedBenchmark:
         """Generate (if missing) and return the data root of ``seed``."""
         root = osp.join(self.seed_dir(seed), 'data')
         SyntheticWormSplits(root=root, num_train=self.num_train, num_val=self.num_val,
-                    train_seed=100 + seed, val_seed=200 + seed, config=self.worms).ensure()
+                            train_seed=100 + seed, val_seed=200 + seed,
+                            config=self.worms).ensure()
         return root
 
     def stage1(self, seed: int) -> str:

@@ -236,7 +236,8 @@ def share_weights(model: torch.nn.Module, baseline: torch.nn.Module) -> None:
     if len(shared) < len(baseline.state_dict()):
         raise ValueError('the baseline has weights the semi-conv model lacks: '
                          f'{sorted(set(baseline.state_dict()) - set(shared))[:5]}')
-    model.load_state_dict(shared, strict=False)
+    # the model's own values for the rest (its branch): a full state, no "missing keys"
+    model.load_state_dict({**own, **shared})
 
 
 def alternating(num: int, names: Sequence[str]) -> List[Tuple[int, str]]:
@@ -268,9 +269,9 @@ def time_models(models: Dict[str, torch.nn.Module], data: Dict[str, List[dict]],
             if i < warmup:
                 step()
                 continue
-            timer = Timer('step()', globals=dict(step=step), label=f'{MODES[mode]}, ms per '
-                          f'batch of {len(mode_batches[i]["inputs"])}', sub_label=name,
-                          description=MODES[mode], num_threads=torch.get_num_threads())
+            timer = Timer('step()', globals=dict(step=step), label='one step per batch',
+                          sub_label=name, description=MODES[mode],
+                          num_threads=torch.get_num_threads())
             runs[name].append(timer.timeit(1))
         out[mode] = {name: Measurement.merge(ms)[0] for name, ms in runs.items()}
     return out
@@ -369,7 +370,6 @@ def benchmark(models: Dict[str, torch.nn.Module], data: Dict[str, List[dict]], w
         extra[name]['mem'] = cuda_peak_memory_mb(STEPS['train'](model, data['train'][0]),
                                                  device)
     compare = Compare([m for per_model in times.values() for m in per_model.values()])
-    compare.trim_significant_figures()
     return (header(data, warmup, device, 'timed') + '\n\n' + str(compare) + '\n'
             + summary_table(summary, extra, list(models)))
 
@@ -387,7 +387,6 @@ def header(data: Dict[str, List[dict]], warmup: int, device: str, how: str) -> s
 
 #: FunctionEvent.scope of the event autograd records around a backward function.
 _BACKWARD_FUNCTION = 1
-
 
 
 def _ancestor(event, predicate) -> Optional[object]:

@@ -65,7 +65,7 @@ def main():
     data_root = osp.join(args.work_dir, 'data')
     # worms at twice the default scale, so that they are not tiny at 800 px
     SyntheticWormSplits(root=data_root, num_train=16, num_val=8,
-                config=WormConfig(width=464, height=348)).ensure()
+                        config=WormConfig(width=464, height=348)).ensure()
     rows, models = [], {}
     for name, config in MODELS:
         cfg = amp_config(config, data_root, osp.join(args.work_dir, osp.basename(config)[:-3]),

@@ -142,3 +142,30 @@ def test_sbd_masks(tmp_path):
         assert [a['category_id'] for a in anns] == [c for _, c in expected[name]]
         for a, (m, _) in zip(anns, expected[name]):
             assert np.array_equal(coco.annToMask(a).astype(bool), m)
+
+
+def _convert_cli(voc, *args):
+    import subprocess
+    import sys
+    from conftest import REPO
+    return subprocess.run([sys.executable, osp.join(REPO, 'tools', 'dataset_converters',
+                                                    'voc2012_to_coco.py'), voc, *args],
+                          capture_output=True, text=True)
+
+
+def test_the_cli_refuses_an_out_dir_it_cannot_write_before_converting(tmp_path):
+    make_voc(str(tmp_path))
+    (tmp_path / 'file').write_text('')
+    out = _convert_cli(str(tmp_path / 'VOCdevkit' / 'VOC2012'), '--splits', 'train',
+                       '--out-dir', str(tmp_path / 'file' / 'ann'))
+    assert out.returncode != 0 and '--out-dir' in out.stderr and 'cannot be created' in out.stderr
+    assert 'VOC2012 train' not in out.stderr  # nothing was converted (no progress bar)
+
+
+def test_the_cli_writes_no_split_when_one_fails(tmp_path):
+    make_voc(str(tmp_path))
+    voc = tmp_path / 'VOCdevkit' / 'VOC2012'
+    out = _convert_cli(str(voc), '--splits', 'train', 'nosuchsplit', '--out-dir',
+                       str(tmp_path / 'ann'))
+    assert out.returncode != 0 and 'nosuchsplit.txt is missing' in out.stderr
+    assert os.listdir(tmp_path / 'ann') == []  # train was converted, but not written alone
