@@ -7,8 +7,9 @@ extends, measured in one run on the same batches.
         [--max-iter 10] [--warmup 2] [--device cpu] [--profile]
 
 Timing (the default): every inference (``predict`` mode) and training step (forward +
-backward, no update) is one ``torch.utils.benchmark.Timer`` measurement, the two models
-alternating batch by batch so that a load that slows a batch slows both; per model and mode
+backward, no update) is one ``torch.utils.benchmark.Timer.timeit(1)`` measurement (which runs
+the step twice to warm up, then times it once), the two models alternating batch by batch so
+that a load that slows a batch slows both; per model and mode
 the measurements are merged, ``Compare`` prints them, and the summary gives parameters, FLOPs
 of one image in ``tensor`` mode (mmengine's counter), median ms per image with its IQR, the
 ratio of the medians and the quartiles of the per-batch ratios, and on CUDA the peak memory
