@@ -284,8 +284,3 @@ class PhiLevels(SequenceABC):
             with torch.autocast(**self._autocast):
                 self._phi[level] = self._branch.level_phi(self._x[level], level)
         return self._phi[level]
-
-    @property
-    def computed_levels(self) -> Tuple[int, ...]:
-        """The levels read so far."""
-        return tuple(sorted(self._phi))

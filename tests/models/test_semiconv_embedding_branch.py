@@ -35,20 +35,26 @@ def test_phi_only_on_the_levels_something_reads(branch):
 
 def test_phi_levels_computes_only_what_is_read_and_once(branch):
     feats = _feats(256)
+    computed = []  # the width of each level the subnet ran on
+    hook = branch.embedding_neck.register_forward_hook(
+        lambda module, args, out: computed.append(args[0].shape[-1]))
+    widths = [f.shape[-1] for f in feats]
     phis = branch.phi_levels(feats)
-    assert len(phis) == 4 and phis.computed_levels == ()
+    assert len(phis) == 4 and computed == []
     small = torch.tensor([[0, 10., 10., 60., 70.], [1, 100., 90., 150., 180.]])  # < 112 px: P2
     psi = branch.roi_psi_by_feat(phis, small)
-    assert phis.computed_levels == (0, )
-    assert phis[0] is phis[0]
+    assert computed == [widths[0]]
+    assert phis[0] is phis[0] and computed == [widths[0]]  # kept, not recomputed
     # the same Psi as from Phi computed eagerly on every level (mmdet's SingleRoIExtractor)
     eager = branch(feats)
     assert len(eager) == 4 and torch.equal(phis[0], eager[0])
     u_hat = roi_grid_coordinates(small, 28, branch.coord_scale, branch.embed_dims)
     assert torch.allclose(psi - u_hat, branch.roi_extractor(eager, small), atol=1e-6)
     large = torch.tensor([[0, 0., 0., 250., 250.]])  # P4
+    computed.clear()
     branch.roi_psi_by_feat(phis, torch.cat([small, large]))
-    assert phis.computed_levels == (0, 2)
+    assert computed == [widths[2]]  # P2 was computed already
+    hook.remove()
     with pytest.raises(IndexError):
         phis[4]
 
