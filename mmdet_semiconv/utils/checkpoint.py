@@ -217,7 +217,7 @@ def _refusal(filename: str, unsafe: List[str]) -> str:
     head = (f'Refusing to load checkpoint {filename}: it needs the global(s) {names}, which '
             'are not on mmdet_semiconv\'s allow-list of what mmengine/mmdet checkpoints '
             'contain (unpickling a global can run arbitrary code).')
-    code = [n for n in unsafe if n.startswith(CODE_RUNNING) or n == 'unknown']
+    code = [n for n in unsafe if n.startswith(CODE_RUNNING)]
     if code:
         return (f'{head} {", ".join(code)} runs commands or code, or reaches files: no model '
                 'checkpoint needs that. Do not load this file; if you made it yourself, save '
