@@ -3,7 +3,8 @@
 # each semi-conv recipe, one option added per row, all fine-tuned from the same stage 1.
 # Cached and resumable (tools/analysis_tools/benchmark_staged.py); one thread per run.
 #
-#   bash tools/analysis_tools/tuning_ablation.sh 300
+#   bash tools/analysis_tools/tuning_ablation.sh 300                       # every row
+#   bash tools/analysis_tools/tuning_ablation.sh 301 s1_band_rep_offset    # these rows only
 #
 # The rule that freezes the held-out recipe (stated before the last tuning rows were read):
 # the recipe with the highest mean mask AP over tuning seeds 300 and 301; the P2 recipe (the
@@ -16,6 +17,8 @@
 # in the freezing commit); it runs after the freeze and took no part in the choice.
 set -euo pipefail
 seed=$1
+shift
+only=("$@")
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
@@ -28,6 +31,7 @@ off=("${rep[@]}" model.roi_head.mask_head.logk_offset=0.0
      optim_wrapper.paramwise_cfg.custom_keys.logk_offset.decay_mult=0.0)
 run() {
   local recipe=$1; shift
+  if [ "${#only[@]}" -gt 0 ] && [[ ! " ${only[*]} " =~ " $recipe " ]]; then return; fi
   .venv/bin/python tools/analysis_tools/benchmark_staged.py --seeds "$seed" \
     --recipe "$recipe" --semiconv-options "$@"
 }
