@@ -6,7 +6,8 @@ import os
 import os.path as osp
 import shutil
 import tempfile
-from typing import Sequence
+from contextlib import contextmanager
+from typing import Iterator, Sequence
 
 import numpy as np
 import pycocotools.mask as mask_utils
@@ -56,6 +57,24 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # another user's process
         return True
     return True
+
+
+@contextmanager
+def built_beside(out_dir: str, name: str, parts: Sequence[str]) -> Iterator[str]:
+    """Yield a fresh folder ``<out_dir>/<name>`` to write a set of outputs into; when the block
+    ends, move its ``parts`` into ``out_dir`` whole (:func:`move_in_whole`). A block that
+    raises leaves ``out_dir`` untouched and the folder removed; one that a kill stopped leaves
+    the folder, which the next run starts by removing.
+    """
+    build = osp.join(out_dir, name)
+    shutil.rmtree(build, ignore_errors=True)  # what a stopped run left
+    os.makedirs(build)
+    try:
+        yield build
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    move_in_whole(build, out_dir, parts)
 
 
 def move_in_whole(build: str, out_dir: str, parts: Sequence[str]) -> None:

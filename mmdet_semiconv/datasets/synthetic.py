@@ -18,7 +18,6 @@ atomically.
 """
 import json
 import os.path as osp
-import shutil
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional, Tuple
 
@@ -26,7 +25,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from .coco_io import atomic_write_bytes, atomic_write_json, coco_annotation, move_in_whole
+from .coco_io import atomic_write_bytes, atomic_write_json, built_beside, coco_annotation
 
 WORM_CLASSES = ('worm', )
 DOT_CLASSES = ('dot', )
@@ -124,19 +123,17 @@ def write_coco_split(out_dir: str, split: str, images: List[List[np.ndarray]],
     not at all.
 
     The split is built beside its place (``<out_dir>/.building-<split>``) and moved in when
-    complete (:func:`move_in_whole`): a run stopped at any point leaves either the old split,
+    complete (:func:`built_beside`): a run stopped at any point leaves either the old split,
     or the new one, or no json (which :meth:`SyntheticWormSplits.ensure` regenerates); never
     images of one run under the json of another.
 
     Returns:
         str: the annotation file.
     """
-    build = osp.join(out_dir, f'.building-{split}')
-    shutil.rmtree(build, ignore_errors=True)  # what a stopped run left
-    _write_coco_split(build, split, images, classes, info)
-    ann_file = osp.join(out_dir, 'annotations', f'{split}.json')
-    move_in_whole(build, out_dir, [osp.join('annotations', f'{split}.json'), split])
-    return ann_file
+    ann_file = osp.join('annotations', f'{split}.json')
+    with built_beside(out_dir, f'.building-{split}', [ann_file, split]) as build:
+        _write_coco_split(build, split, images, classes, info)
+    return osp.join(out_dir, ann_file)
 
 
 def _write_coco_split(out_dir: str, split: str, images: List[List[np.ndarray]],

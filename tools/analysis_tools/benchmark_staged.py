@@ -185,11 +185,10 @@ class StagedBenchmark:
         """The runs of ``seed``; refuses one made with other settings (:meth:`settings`)."""
         path = osp.join(self.work_dir, f'seed{seed}')
         record = osp.join(path, 'settings.json')
-        made_with = read_json(record)
+        made_with, now = read_json(record), self.settings()
         if made_with is None:
-            write_json(record, self.settings())
-        elif made_with != self.settings():
-            now = self.settings()
+            write_json(record, now)
+        elif made_with != now:
             changed = '; '.join(f'{k}: {made_with.get(k)!r} there, {now.get(k)!r} now'
                                 for k in sorted(set(made_with) | set(now))
                                 if made_with.get(k) != now.get(k))

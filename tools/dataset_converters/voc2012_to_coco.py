@@ -11,12 +11,12 @@ atomically); never modifies the sources. See mmdet_semiconv/datasets/converters/
 layout and the void handling.
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
 from mmdet_semiconv.datasets.coco_io import atomic_write_json
-from mmdet_semiconv.datasets.converters import ConversionError, convert_voc
+from mmdet_semiconv.datasets.converters import (ConversionError, convert_voc,
+                                                require_writable_dir)
 
 
 def main():
@@ -27,20 +27,14 @@ def main():
     parser.add_argument('--out-dir', help='default: <voc_root>/annotations')
     args = parser.parse_args()
     out_dir = args.out_dir or osp.join(args.voc_root, 'annotations')
-    try:
-        os.makedirs(out_dir, exist_ok=True)
-    except OSError as e:
-        sys.exit(f'error: --out-dir {out_dir} cannot be created ({e.strerror}); give a folder '
-                 'you can write to')
-    if not os.access(out_dir, os.W_OK | os.X_OK):
-        sys.exit(f'error: --out-dir {out_dir} is not writable; give a folder you can write to')
     cocos = {}
-    for split in args.splits:
-        out = osp.join(out_dir, f'voc12_{split}{"_sbd" if args.sbd_root else ""}.json')
-        try:
+    try:
+        require_writable_dir(out_dir)
+        for split in args.splits:
+            out = osp.join(out_dir, f'voc12_{split}{"_sbd" if args.sbd_root else ""}.json')
             cocos[out] = convert_voc(args.voc_root, None, split=split, sbd_root=args.sbd_root)
-        except ConversionError as e:
-            sys.exit(f'error: {e}')
+    except ConversionError as e:
+        sys.exit(f'error: {e}')
     for out, coco in cocos.items():
         atomic_write_json(out, coco)
         print(f'{out}: {len(coco["images"])} images, {len(coco["annotations"])} instances')

@@ -1,7 +1,8 @@
 from .bbbc010 import convert_bbbc010, default_train_wells
-from .errors import ConversionError
+from .errors import ConversionError, require_writable_dir
 from .voc import VOC_CLASSES, convert_voc
 
 __all__ = [
-    'ConversionError', 'convert_voc', 'convert_bbbc010', 'default_train_wells', 'VOC_CLASSES'
+    'ConversionError', 'require_writable_dir', 'convert_voc', 'convert_bbbc010',
+    'default_train_wells', 'VOC_CLASSES'
 ]

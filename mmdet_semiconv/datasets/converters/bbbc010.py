@@ -28,7 +28,6 @@ import glob
 import os
 import os.path as osp
 import re
-import shutil
 import warnings
 from typing import Dict, List, Optional, Sequence
 
@@ -36,9 +35,8 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from ..coco_io import (atomic_write_bytes, atomic_write_json, coco_annotation,
-                       move_in_whole)
-from .errors import ConversionError
+from ..coco_io import atomic_write_bytes, atomic_write_json, built_beside, coco_annotation
+from .errors import ConversionError, require_writable_dir
 
 WELL = re.compile(r'^([A-P])(\d{2})$')
 
@@ -118,36 +116,19 @@ def convert_bbbc010(root: str, out_dir: str, image_type: str = 'binary',
                 f'the {split} split would be empty: of the {len(wells)} wells in {fg_dir}, '
                 f'{"none" if split == "train" else "all"} are train wells; give a train-wells '
                 'list that leaves wells for both splits')
-    build = _start_build(out_dir)
-    try:
-        cocos = _convert(wells, train, fg_dir, worm_dir, img_dir, build, image_type, channel,
-                         foreground, min_foreground_iou)
-        for split, coco in cocos.items():
-            atomic_write_json(osp.join(build, 'annotations', f'{split}.json'), coco)
-    except BaseException:
-        shutil.rmtree(build, ignore_errors=True)
-        raise
-    move_in_whole(build, out_dir, ['annotations', 'images'])
-    return cocos
-
-
-def _start_build(out_dir: str) -> str:
-    """The folder the new set is built in; refuses an ``out_dir`` that holds other files or
-    cannot be written (before anything is converted)."""
-    ours = {'images', 'annotations', '.building'}
-    other = sorted(set(os.listdir(out_dir)) - ours) if osp.isdir(out_dir) else []
+    other = sorted(set(os.listdir(out_dir)) - {'images', 'annotations', '.building'}
+                   if osp.isdir(out_dir) else [])
     if other:
         raise ConversionError(f'{out_dir} holds files the converter did not write ({other[:3]}); '
                               'give an empty or new --out-dir (its images/ and annotations/ '
                               'are replaced)')
-    build = osp.join(out_dir, '.building')
-    try:
-        shutil.rmtree(build, ignore_errors=True)  # what a stopped run left
-        os.makedirs(build)
-    except OSError as e:
-        raise ConversionError(f'{out_dir} cannot be written ({e.strerror}); give an --out-dir '
-                              'you can write to') from e
-    return build
+    require_writable_dir(out_dir)
+    with built_beside(out_dir, '.building', ['annotations', 'images']) as build:
+        cocos = _convert(wells, train, fg_dir, worm_dir, img_dir, build, image_type, channel,
+                         foreground, min_foreground_iou)
+        for split, coco in cocos.items():
+            atomic_write_json(osp.join(build, 'annotations', f'{split}.json'), coco)
+    return cocos
 
 
 def _convert(wells: List[str], train: set, fg_dir: str, worm_dir: str, img_dir: str,
