@@ -1,6 +1,6 @@
 """Procedurally generated instance-segmentation data, written as COCO (the embedded default).
 
-Two families, both from a seed and so reproducible bit for bit:
+Three families, each from a seed and so reproducible bit for bit:
 
 * **Worms** (:class:`WormConfig`): binary silhouettes of overlapping, articulated worm-like
   bodies, the input of the paper's C. elegans protocol (section 4.2, "we operate on the binary
@@ -9,6 +9,12 @@ Two families, both from a seed and so reproducible bit for bit:
   that tapers at both ends. Worms start
   around a few cluster centres so that they cross, touch and pile up; each ground-truth mask is
   the whole worm, including the parts hidden under others, so masks overlap as in BBBC010.
+* **Crowded nuclei** (:class:`NucleiConfig`): many near-identical convex blobs (ellipses
+  jittered a little in size, elongation, angle and position) packed into clusters so that many
+  touch; where two would overlap the pixel goes to the nearer centre, so masks tile the
+  silhouette without overlapping, as in a nucleus label image. In the binary silhouette two
+  touching copies differ from one object only by their outline: the case of section 3.1, where
+  a translation-invariant embedding cannot tell the copies apart.
 * **Dot grids** (:class:`DotGridConfig`): identical dots on a regular grid, one instance each
   (section 4.1, Fig. 3).
 
@@ -19,7 +25,7 @@ atomically.
 import json
 import os.path as osp
 from dataclasses import asdict, dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple, Union
 
 import cv2
 import numpy as np
@@ -28,6 +34,7 @@ from tqdm import tqdm
 from .coco_io import atomic_write_bytes, atomic_write_json, built_beside, coco_annotation
 
 WORM_CLASSES = ('worm', )
+NUCLEUS_CLASSES = ('nucleus', )
 DOT_CLASSES = ('dot', )
 
 
@@ -63,6 +70,39 @@ class WormConfig:
         for name in ('width', 'height', 'worms_min', 'length_min', 'width_min', 'clusters'):
             if getattr(self, name) <= 0:
                 raise ValueError(f'WormConfig: {name} must be > 0, got {getattr(self, name)}')
+
+
+@dataclass
+class NucleiConfig:
+    """Parameters of the crowded-nuclei generator (defaults: the CPU benchmark's crowded set).
+
+    Each nucleus is an ellipse with mean semi-axis ``radius`` (jittered by ``radius_jitter``),
+    axis ratio up to ``1 + elongation`` and a random angle. Centres are drawn around
+    ``clusters`` centres (std ``cluster_spread``) and kept when at least ``min_gap`` x the sum
+    of the two radii from every other centre: below 1 neighbours touch and slightly overlap
+    (the overlap goes to the nearer centre, in units of each radius).
+    """
+    width: int = 128
+    height: int = 128
+    nuclei_min: int = 30  # attempts per image, uniform in [nuclei_min, nuclei_max]
+    nuclei_max: int = 50
+    radius: float = 7.  # mean semi-axis, px
+    radius_jitter: float = 0.1  # relative std of the radius
+    elongation: float = 0.3  # axis ratio uniform in [1, 1 + elongation]
+    clusters: int = 3
+    cluster_spread: float = 16.
+    min_gap: float = 0.75
+
+    def __post_init__(self):
+        if self.nuclei_min > self.nuclei_max:
+            raise ValueError(f'NucleiConfig: nuclei_min={self.nuclei_min} is above '
+                             f'nuclei_max={self.nuclei_max}; give nuclei_min <= nuclei_max')
+        for name in ('width', 'height', 'nuclei_min', 'radius', 'clusters', 'min_gap'):
+            if not getattr(self, name) > 0:
+                raise ValueError(f'NucleiConfig: {name} must be > 0, got {getattr(self, name)}')
+        for name in ('radius_jitter', 'elongation', 'cluster_spread'):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f'NucleiConfig: {name} must be >= 0, got {getattr(self, name)}')
 
 
 @dataclass
@@ -107,6 +147,35 @@ def generate_worm_image(rng: np.random.Generator, cfg: WormConfig) -> List[np.nd
         if mask.sum() >= 20:  # a worm that left the image is not an instance
             masks.append(mask)
     return masks
+
+
+def generate_nuclei_image(rng: np.random.Generator, cfg: NucleiConfig) -> List[np.ndarray]:
+    """Masks (each (H, W) bool) of one crowded-nuclei image; instances touch, never overlap."""
+    h, w = cfg.height, cfg.width
+    clusters = rng.uniform([0.2 * w, 0.2 * h], [0.8 * w, 0.8 * h], size=(cfg.clusters, 2))
+    centres, radii = [], []
+    for _ in range(rng.integers(cfg.nuclei_min, cfg.nuclei_max + 1)):
+        c = clusters[rng.integers(cfg.clusters)] + rng.normal(0, cfg.cluster_spread, 2)
+        r = cfg.radius * max(1 + rng.normal(0, cfg.radius_jitter), 0.5)
+        if all(np.hypot(*(c - c2)) >= cfg.min_gap * (r + r2) for c2, r2 in zip(centres, radii)):
+            centres.append(c)
+            radii.append(r)
+    yy, xx = np.mgrid[:h, :w] + 0.5
+    # normalised elliptic distance of every pixel to every nucleus: < 1 inside
+    dist = np.full((len(centres), h, w), np.inf)
+    for k, ((cx, cy), r) in enumerate(zip(centres, radii)):
+        ratio = rng.uniform(1, 1 + cfg.elongation)
+        a, b = r * np.sqrt(ratio), r / np.sqrt(ratio)
+        t = rng.uniform(0, np.pi)
+        dx, dy = xx - cx, yy - cy
+        u, v = dx * np.cos(t) + dy * np.sin(t), -dx * np.sin(t) + dy * np.cos(t)
+        dist[k] = np.sqrt((u / a)**2 + (v / b)**2)
+    if not centres:
+        return []
+    owner = dist.argmin(0)
+    inside = dist.min(0) < 1
+    masks = [inside & (owner == k) for k in range(len(centres))]
+    return [m for m in masks if m.sum() >= 10]  # a nucleus cut off by the border is dropped
 
 
 def generate_dot_grid(cfg: DotGridConfig) -> List[np.ndarray]:
@@ -157,17 +226,29 @@ def _write_coco_split(out_dir: str, split: str, images: List[List[np.ndarray]],
     atomic_write_json(osp.join(out_dir, 'annotations', f'{split}.json'), coco)
 
 
+#: what each random family draws an image with, its classes and its description
+_FAMILIES = {
+    'WormConfig': (generate_worm_image, WORM_CLASSES, 'synthetic worms'),
+    'NucleiConfig': (generate_nuclei_image, NUCLEUS_CLASSES, 'synthetic crowded nuclei'),
+}
+
+
+def generate_split(out_dir: str, split: str, num_images: int, seed: int,
+                   cfg: Union[WormConfig, NucleiConfig]) -> str:
+    """Generate one split of the family ``cfg`` configures; returns its annotation file."""
+    if num_images <= 0:
+        raise ValueError(f'num_images must be > 0, got {num_images}')
+    draw, classes, name = _FAMILIES[type(cfg).__name__]
+    rng = np.random.default_rng(seed)
+    images = [draw(rng, cfg) for _ in tqdm(range(num_images), desc=f'{name} {split} ({seed})')]
+    info = dict(description=f'mmdet_semiconv {name}', seed=seed, **asdict(cfg))
+    return write_coco_split(out_dir, split, images, classes, info)
+
+
 def generate_worm_split(out_dir: str, split: str, num_images: int, seed: int,
                         cfg: Optional[WormConfig] = None) -> str:
     """Generate one split of synthetic worms; returns its annotation file."""
-    if num_images <= 0:
-        raise ValueError(f'num_images must be > 0, got {num_images}')
-    cfg = cfg or WormConfig()
-    rng = np.random.default_rng(seed)
-    images = [generate_worm_image(rng, cfg)
-              for _ in tqdm(range(num_images), desc=f'worms {split} (seed {seed})')]
-    info = dict(description='mmdet_semiconv synthetic worms', seed=seed, **asdict(cfg))
-    return write_coco_split(out_dir, split, images, WORM_CLASSES, info)
+    return generate_split(out_dir, split, num_images, seed, cfg or WormConfig())
 
 
 def generate_dot_split(out_dir: str, split: str, num_images: int,
@@ -183,15 +264,16 @@ def generate_dot_split(out_dir: str, split: str, num_images: int,
 
 @dataclass
 class SyntheticWormSplits:
-    """The train and val splits of generated worms under one root (COCO layout), made on
-    demand: where they live and the generator settings they are made with. Not an mmdet
-    dataset class: the configs read the splits with mmdet's CocoDataset."""
+    """The train and val splits of generated worms (or, with a :class:`NucleiConfig`, crowded
+    nuclei) under one root (COCO layout), made on demand: where they live and the generator
+    settings they are made with. Not an mmdet dataset class: the configs read the splits with
+    mmdet's CocoDataset."""
     root: str = 'data/synthetic_worms'
     num_train: int = 200
     num_val: int = 50
     train_seed: int = 0
     val_seed: int = 1
-    config: WormConfig = field(default_factory=WormConfig)
+    config: Union[WormConfig, NucleiConfig] = field(default_factory=WormConfig)
 
     def __post_init__(self):
         for name in ('num_train', 'num_val'):
@@ -208,7 +290,7 @@ class SyntheticWormSplits:
                                ('val', self.num_val, self.val_seed)):
             path = self.ann_file(split)
             if not osp.isfile(path):
-                generate_worm_split(self.root, split, n, seed, self.config)
+                generate_split(self.root, split, n, seed, self.config)
                 continue
             with open(path) as f:
                 coco = json.load(f)

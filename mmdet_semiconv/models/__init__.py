@@ -1,3 +1,5 @@
+from .dense_heads import SemiConvColoringHead
+from .detectors import SemiConvColoring
 from .kernels import SteeredBilateralKernel
 from .losses import LogSpaceBCELoss, SemiConvEmbeddingLoss
 from .necks import SemiConvEmbeddingNeck
@@ -7,5 +9,5 @@ from .semiconv_embedding_branch import SemiConvEmbeddingBranch
 __all__ = [
     'SemiConvEmbeddingNeck', 'SemiConvEmbeddingBranch', 'SteeredBilateralKernel',
     'SemiConvEmbeddingLoss', 'LogSpaceBCELoss', 'SemiConvMaskHead', 'SemiConvRoIHead',
-    'SemiConvCascadeRoIHead'
+    'SemiConvCascadeRoIHead', 'SemiConvColoringHead', 'SemiConvColoring'
 ]

@@ -147,3 +147,38 @@ def test_a_killed_writer_leaves_no_temporary_file_behind_the_next_write(tmp_path
     atomic_write_bytes(str(target), b'{}')
     assert target.read_bytes() == b'{}'
     assert not orphan.exists() and live.exists()
+
+
+def test_nuclei_touch_without_overlapping_and_are_reproducible(tmp_path):
+    from mmdet_semiconv.datasets import NucleiConfig, generate_nuclei_image, generate_split
+    cfg = NucleiConfig()
+    touching = 0
+    for seed in range(3):
+        masks = generate_nuclei_image(np.random.default_rng(seed), cfg)
+        assert len(masks) >= cfg.nuclei_min // 2
+        stack = np.stack(masks)
+        assert stack.sum(0).max() == 1  # a label image: no pixel in two nuclei
+        areas = stack.sum((1, 2))
+        # near-identical: every nucleus within a factor 2.5 of the median area (border
+        # nuclei are cut)
+        assert np.median(areas) > 0.5 * np.pi * cfg.radius**2
+        label = (stack * np.arange(1, len(masks) + 1)[:, None, None]).sum(0)
+        right = (label[:, 1:] != label[:, :-1]) & (label[:, 1:] > 0) & (label[:, :-1] > 0)
+        down = (label[1:] != label[:-1]) & (label[1:] > 0) & (label[:-1] > 0)
+        touching += int(right.any() or down.any())
+    assert touching >= 2  # the set is crowded: copies touch in most images
+    a = generate_split(str(tmp_path / 'a'), 'val', 2, seed=5, cfg=cfg)
+    b = generate_split(str(tmp_path / 'b'), 'val', 2, seed=5, cfg=cfg)
+    assert filecmp.cmp(a, b, shallow=False)
+    coco = COCO(a)
+    assert [c['name'] for c in coco.loadCats(coco.getCatIds())] == ['nucleus']
+
+
+def test_nuclei_settings_are_checked_by_name():
+    from mmdet_semiconv.datasets import NucleiConfig
+    with pytest.raises(ValueError, match='nuclei_min'):
+        NucleiConfig(nuclei_min=10, nuclei_max=5)
+    with pytest.raises(ValueError, match='radius'):
+        NucleiConfig(radius=-1)
+    with pytest.raises(ValueError, match='min_gap'):
+        NucleiConfig(min_gap=float('nan'))

@@ -2,16 +2,22 @@
 
     python tools/dataset_converters/generate_synthetic.py worms [--out data/synthetic_worms]
         [--num-train 200] [--num-val 50] [--train-seed 0] [--val-seed 1] [--width 232] ...
+    python tools/dataset_converters/generate_synthetic.py nuclei [--out data/synthetic_nuclei]
+        [--num-train 200] [--num-val 50] [--train-seed 0] [--val-seed 1] [--radius 7] ...
     python tools/dataset_converters/generate_synthetic.py dots [--out data/dot_grid]
 
-Every WormConfig / DotGridConfig field is a flag (mmdet_semiconv/datasets/synthetic.py
+Every WormConfig / NucleiConfig / DotGridConfig field is a flag (mmdet_semiconv/datasets/synthetic.py
 documents them and their defaults).
 """
 import argparse
 import dataclasses
 
-from mmdet_semiconv.datasets import (DotGridConfig, WormConfig, generate_dot_split,
-                                     generate_worm_split)
+from mmdet_semiconv.datasets import (DotGridConfig, NucleiConfig, WormConfig,
+                                     generate_dot_split, generate_split)
+
+#: the random families: subcommand -> (settings, default output folder)
+FAMILIES = {'worms': (WormConfig, 'data/synthetic_worms'),
+            'nuclei': (NucleiConfig, 'data/synthetic_nuclei')}
 
 
 def add_fields(parser, cls):
@@ -23,34 +29,31 @@ def add_fields(parser, cls):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     sub = parser.add_subparsers(dest='kind', required=True)
-    worms = sub.add_parser('worms')
-    worms.add_argument('--out', default='data/synthetic_worms')
-    worms.add_argument('--num-train', type=int, default=200)
-    worms.add_argument('--num-val', type=int, default=50)
-    worms.add_argument('--train-seed', type=int, default=0)
-    worms.add_argument('--val-seed', type=int, default=1)
-    add_fields(worms, WormConfig)
+    for kind, (cls, out) in FAMILIES.items():
+        family = sub.add_parser(kind)
+        family.add_argument('--out', default=out)
+        family.add_argument('--num-train', type=int, default=200)
+        family.add_argument('--num-val', type=int, default=50)
+        family.add_argument('--train-seed', type=int, default=0)
+        family.add_argument('--val-seed', type=int, default=1)
+        add_fields(family, cls)
     dots = sub.add_parser('dots')
     dots.add_argument('--out', default='data/dot_grid')
     dots.add_argument('--num', type=int, default=1)
     add_fields(dots, DotGridConfig)
     args = parser.parse_args()
-    counts = ('num_train', 'num_val') if args.kind == 'worms' else ('num', )
+    counts = ('num_train', 'num_val') if args.kind in FAMILIES else ('num', )
     for name in counts:
         if getattr(args, name) <= 0:
             parser.error(f'--{name.replace("_", "-")} must be > 0, got {getattr(args, name)}')
     try:
-        if args.kind == 'worms':
-            cfg = WormConfig(**{f.name: getattr(args, f.name)
-                                for f in dataclasses.fields(WormConfig)})
-        else:
-            cfg = DotGridConfig(**{f.name: getattr(args, f.name)
-                                   for f in dataclasses.fields(DotGridConfig)})
+        cls = FAMILIES[args.kind][0] if args.kind in FAMILIES else DotGridConfig
+        cfg = cls(**{f.name: getattr(args, f.name) for f in dataclasses.fields(cls)})
     except ValueError as e:  # the settings' own check, named by field
         parser.error(str(e))
-    if args.kind == 'worms':
-        generate_worm_split(args.out, 'train', args.num_train, args.train_seed, cfg)
-        generate_worm_split(args.out, 'val', args.num_val, args.val_seed, cfg)
+    if args.kind in FAMILIES:
+        generate_split(args.out, 'train', args.num_train, args.train_seed, cfg)
+        generate_split(args.out, 'val', args.num_val, args.val_seed, cfg)
     else:
         generate_dot_split(args.out, 'train', args.num, cfg)
 

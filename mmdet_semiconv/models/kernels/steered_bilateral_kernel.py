@@ -102,8 +102,22 @@ class SteeredBilateralKernel(BaseModule):
         mode = seed_mode or (self.train_seed if self.training else self.test_seed)
         with torch.autocast(device_type=psi.device.type, enabled=False):
             psi = psi.float()
-            psi_seed = self.seed(psi, scores, mode)
-            sq_dist = (psi - psi_seed[:, :, None, None]).pow(2).sum(dim=1)
+            return self.log_affinity(psi, self.seed(psi, scores, mode))
+
+    def log_affinity(self, psi: Tensor, psi_seed: Tensor) -> Tensor:
+        """log K_sigma(seed, u) of eq. (10) (or 7) for every cell u, one seed per map.
+
+        Args:
+            psi (Tensor): (R, D, *S) Psi, e.g. (R, D, M, M) on RoI grids or (R, D, H, W) on
+                whole images.
+            psi_seed (Tensor): (R, D) the seed's Psi of each map.
+
+        Returns:
+            Tensor: (R, *S) float32 log K, <= 0.
+        """
+        with torch.autocast(device_type=psi.device.type, enabled=False):
+            psi_seed = psi_seed.float().reshape(psi_seed.shape + (1, ) * (psi.dim() - 2))
+            sq_dist = (psi.float() - psi_seed).pow(2).sum(dim=1)
             if self.form == 'laplacian':
                 return -(sq_dist + _DIST_EPS).sqrt() / self.sigma
             return -sq_dist / (2 * self.sigma.pow(2))

@@ -1,5 +1,5 @@
 """SemiConvEmbeddingNeck: the shallow subnet of section 3.5 that predicts Phi."""
-from typing import Tuple
+from typing import List, Tuple
 
 import torch
 import torch.nn as nn
@@ -21,6 +21,19 @@ class _ScaleGrad(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tuple[Tensor, None]:
         return grad * ctx.scale, None
+
+
+def shuffle_conv(in_channels: int, out_channels: int, factor: int) -> List[nn.Module]:
+    """A 3x3 conv whose output a pixel shuffle (Shi et al., CVPR 2016) puts at ``factor`` times
+    the input's resolution: (N, in, H, W) -> (N, out, factor H, factor W).
+
+    Each of the factor x factor sub-cells of a cell gets its own learned output; the cost is
+    ``factor^2`` output channels. ``factor = 1`` is the plain conv.
+    """
+    layers = [nn.Conv2d(in_channels, out_channels * factor * factor, 3, padding=1)]
+    if factor > 1:
+        layers.append(nn.PixelShuffle(factor))
+    return layers
 
 
 def scale_grad(x: Tensor, scale: float) -> Tensor:
@@ -46,7 +59,7 @@ class SemiConvEmbeddingNeck(BaseModule):
     makes the 3x3 conv predict ``D r^2`` channels that a pixel shuffle (Shi et al., CVPR 2016)
     rearranges into Phi at r times the input's resolution: each of the r x r sub-cells of a
     cell gets its own learned displacement, so a thin object's Phi need not be blended with its
-    background's when RoIs read it. The cost is r^2 output channels of the last conv.
+    background's when RoIs read it (:func:`shuffle_conv`).
 
     Args:
         in_channels (int): FPN channels. Defaults to 256.
@@ -75,11 +88,9 @@ class SemiConvEmbeddingNeck(BaseModule):
         self.fpn_grad_scale = float(fpn_grad_scale)
         self.upsample_factor = int(upsample_factor)
         r = self.upsample_factor
-        layers = [nn.Conv2d(in_channels, feat_channels, 1), nn.ReLU(inplace=True),
-                  nn.Conv2d(feat_channels, embed_dims * r * r, 3, padding=1)]
-        if r > 1:
-            layers.append(nn.PixelShuffle(r))
-        self.subnet = nn.Sequential(*layers)
+        self.subnet = nn.Sequential(nn.Conv2d(in_channels, feat_channels, 1),
+                                    nn.ReLU(inplace=True),
+                                    *shuffle_conv(feat_channels, embed_dims, r))
 
     def forward(self, feat: Tensor) -> Tensor:
         """Phi of one FPN level: (N, C, H, W) -> (N, D, r H, r W), in the dtype autocast gives.

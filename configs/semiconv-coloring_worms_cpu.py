@@ -1,0 +1,11 @@
+# Box-free semi-convolutional instance colouring on the embedded synthetic worms.
+_base_ = [
+    './_base_/models/semiconv-coloring_r18_fpn_cpu.py',
+    './_base_/datasets/synthetic_worms.py', './_base_/schedules/schedule_cpu_300it.py',
+    './_base_/cpu_runtime.py'
+]
+
+optim_wrapper = dict(paramwise_cfg=dict(
+    custom_keys={'log_sigma': dict(lr_mult=10., decay_mult=0.)}))
+val_evaluator = dict(metric='segm')
+test_evaluator = val_evaluator

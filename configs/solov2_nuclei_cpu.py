@@ -1,0 +1,9 @@
+# SOLOv2 (mmdet's) on the embedded crowded nuclei, trained as the colouring model: same
+# backbone width, 300 CPU iterations from scratch, same schedule and augmentation.
+_base_ = [
+    './_base_/models/solov2_r18_fpn_cpu.py', './_base_/datasets/synthetic_nuclei.py',
+    './_base_/schedules/schedule_cpu_300it.py', './_base_/cpu_runtime.py'
+]
+
+val_evaluator = dict(metric='segm')
+test_evaluator = val_evaluator

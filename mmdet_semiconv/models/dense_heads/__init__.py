@@ -1,0 +1,3 @@
+from .semiconv_coloring_head import SemiConvColoringHead
+
+__all__ = ['SemiConvColoringHead']

@@ -1,0 +1,340 @@
+"""SemiConvColoringHead: box-free instance colouring with semi-convolutional embeddings.
+
+The paper's central claim (sections 3.1, 3.4, 3.6, 4.1) as a single-stage head: the pixels of
+one object vote for one point, ``Psi_u = Phi_u + u_hat`` (eqs. 3, 6), and the steered
+bilateral kernel (eq. 10) between a seed pixel and every other pixel cuts the object out,
+without a box.
+"""
+import math
+from typing import Dict, List, Optional, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmcv.cnn import ConvModule
+from mmengine.structures import InstanceData
+from torch import Tensor
+
+from mmdet.models.dense_heads.base_mask_head import BaseMaskHead
+from mmdet.registry import MODELS
+from mmdet.structures.mask import mask2bbox
+from mmdet.utils import ConfigType, InstanceList, OptConfigType, OptMultiConfig
+from ..losses.semiconv_embedding_loss import member_means
+from ..necks.semiconv_embedding_neck import shuffle_conv
+from ..utils.coordinates import level_coordinates, sample_on_cells
+
+
+@MODELS.register_module()
+class SemiConvColoringHead(BaseMaskHead):
+    """Colours instances by their semi-convolutional embedding and decodes them greedily.
+
+    Data flow::
+
+        FPN levels x[:num_levels] --3x3 conv each, upsampled to the finest (stride 4), summed,
+            stacked_convs 3x3 convs--> F (N, C_f, H/4, W/4)
+        F --SemiConvEmbeddingNeck (pixel shuffle r = 4 / phi_stride)--> Phi (N, D, h, w)
+        F --3x3 conv + the same pixel shuffle--> class foreground and seed logits (N, 2C, h, w)
+        Psi = Phi + u_hat (eq. 6; Phi alone with ``use_u_hat=False``, the convolutional
+            embedding of section 3.1 that the coloring dilemma says must fail)
+
+    Losses (:meth:`loss_by_feat`), every one on the cells of stride ``phi_stride``:
+
+    * ``loss_embedding``: eq. (5), :class:`SemiConvEmbeddingLoss`, on Psi;
+    * ``loss_kernel``: for each instance k, ``BCE(K(c_k, u), m_k(u))`` over every cell u of its
+      image, with ``c_k`` the instance's mean Psi (the paper's BCE on K of section 3.5, with the
+      instance mean for the seed), in log space and float32;
+    * ``loss_fg``: per-class foreground, sigmoid cross-entropy against the union of the masks;
+    * ``loss_seed``: a departure from the paper (which seeds from the mask logits inside a
+      RoI, and has no RoI here): the sigmoid seed map regresses ``K(c_k, u)`` at the cells u of
+      instance k (the highest one where instances overlap) and 0 elsewhere, the choice of
+      SpatialEmbeddings (Neven et al., CVPR 2019): a cell is a good seed where its Psi lies
+      near its instance's centre. The target is detached.
+
+    Decoding (:meth:`predict_by_feat`, section 3.4): per class, the best remaining seed whose
+    score passes ``seed_thr``, mask = ``{u : K(seed, u) > mask_thr}`` within the class
+    foreground; the mask's cells are removed as seeds and (unless ``overlap``) as members of
+    later masks; repeat up to ``max_per_img``. ``overlap=True`` keeps removed cells available
+    to later masks, so that a crossing may belong to two instances (overlapping worms).
+
+    Args:
+        num_classes (int): number of classes (one foreground and one seed map each).
+        in_channels (int): FPN channels.
+        feat_channels (int): channels of the fused features F.
+        num_levels (int): FPN levels fused, finest first. Defaults to 4 (P2-P5).
+        stacked_convs (int): 3x3 convs after the fusion. Defaults to 2.
+        phi_stride (int): stride of Psi and the maps, 4 (the finest FPN level), 2 or 1.
+        embed_dims (int): D of Phi (>= 2; u_hat fills the first two). Defaults to 8.
+        coord_scale (float): input pixels per embedding unit (u_hat = pixel / coord_scale).
+        use_u_hat (bool): ``Psi = Phi + u_hat`` (True, semi-convolutional) or ``Psi = Phi``
+            (False, convolutional). Defaults to True.
+        kernel (dict): :class:`SteeredBilateralKernel` (sigma in embedding units).
+        loss_embedding, loss_kernel, loss_fg, loss_seed (dict): the losses above.
+        norm_cfg (dict): norm of the fusion convs. Defaults to GN with 32 groups.
+        train_cfg, test_cfg (dict): ``test_cfg`` holds ``fg_thr``, ``seed_thr``, ``mask_thr``,
+            ``min_area`` (input px), ``max_per_img`` and ``overlap``.
+    """
+
+    def __init__(self,
+                 num_classes: int,
+                 in_channels: int = 256,
+                 feat_channels: int = 128,
+                 num_levels: int = 4,
+                 stacked_convs: int = 2,
+                 strides: Tuple[int, ...] = (4, 8, 16, 32),
+                 phi_stride: int = 2,
+                 embed_dims: int = 8,
+                 coord_scale: float = 32.,
+                 use_u_hat: bool = True,
+                 kernel: ConfigType = dict(type='SteeredBilateralKernel', sigma=0.3),
+                 loss_embedding: ConfigType = dict(
+                     type='SemiConvEmbeddingLoss', levels=[0], normalize='instance'),
+                 loss_kernel: ConfigType = dict(type='LogSpaceBCELoss', loss_weight=1.0),
+                 loss_fg: ConfigType = dict(
+                     type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0),
+                 loss_seed: ConfigType = dict(type='MSELoss', loss_weight=1.0),
+                 norm_cfg: ConfigType = dict(type='GN', num_groups=32, requires_grad=True),
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if not (math.isfinite(coord_scale) and coord_scale > 0):
+            raise ValueError(f'coord_scale must be finite and > 0, got {coord_scale}: '
+                             'u_hat = pixel / coord_scale')
+        if phi_stride < 1 or strides[0] % phi_stride:
+            raise ValueError(f'phi_stride must divide the finest FPN stride {strides[0]}, '
+                             f'got {phi_stride}')
+        if not 1 <= num_levels <= len(strides):
+            raise ValueError(f'num_levels must be in [1, {len(strides)}], got {num_levels}')
+        self.num_classes = num_classes
+        self.num_levels = num_levels
+        self.strides = tuple(strides)
+        self.phi_stride = phi_stride
+        self.embed_dims = embed_dims
+        self.coord_scale = float(coord_scale)
+        self.use_u_hat = use_u_hat
+        self.train_cfg = train_cfg
+        self.test_cfg = test_cfg
+        factor = strides[0] // phi_stride
+        self.lateral_convs = nn.ModuleList(
+            ConvModule(in_channels, feat_channels, 3, padding=1, norm_cfg=norm_cfg)
+            for _ in range(num_levels))
+        self.fused_convs = nn.Sequential(*(
+            ConvModule(feat_channels, feat_channels, 3, padding=1, norm_cfg=norm_cfg)
+            for _ in range(stacked_convs)))
+        # Phi: the subnet of section 3.5 with the pixel-shuffle upsampling of phi_stride; its
+        # gradient into F is not scaled (F is this head's own, not a shared FPN)
+        self.phi_subnet = MODELS.build(dict(
+            type='SemiConvEmbeddingNeck', in_channels=feat_channels,
+            feat_channels=feat_channels, embed_dims=embed_dims, fpn_grad_scale=1.0,
+            upsample_factor=factor))
+        self.maps = nn.Sequential(*shuffle_conv(feat_channels, 2 * num_classes, factor))
+        self.kernel = MODELS.build(kernel)
+        self.loss_embedding = MODELS.build(loss_embedding)
+        if tuple(self.loss_embedding.levels) != (0, ):
+            raise ValueError('loss_embedding.levels must be [0]: the colouring head has one '
+                             f'Psi map, got {list(self.loss_embedding.levels)}')
+        self.loss_kernel = MODELS.build(loss_kernel)
+        self.loss_fg = MODELS.build(loss_fg)
+        self.loss_seed = MODELS.build(loss_seed)
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        # the foreground and seed maps start at p = 0.01, as the classifiers of mmdet's
+        # dense heads, so that the many background cells do not dominate the first steps
+        nn.init.normal_(self.maps[0].weight, std=0.01)
+        nn.init.constant_(self.maps[0].bias, -math.log(99))
+
+    def forward(self, x: Tuple[Tensor, ...]) -> Tuple[Tensor, Tensor, Tensor]:
+        """Phi and the logit maps from FPN features.
+
+        Args:
+            x (tuple[Tensor]): FPN levels, finest first, (N, C_in, H_l, W_l).
+
+        Returns:
+            tuple[Tensor, Tensor, Tensor]: Phi (N, D, h, w), the foreground logits and the
+            seed logits (N, num_classes, h, w), with (h, w) = the finest level's x 4 /
+            ``phi_stride``, in the dtype autocast gives.
+        """
+        size = x[0].shape[-2:]
+        fused = self.lateral_convs[0](x[0])
+        for conv, feat in zip(self.lateral_convs[1:], x[1:self.num_levels]):
+            fused = fused + F.interpolate(conv(feat), size=size, mode='bilinear',
+                                          align_corners=False)
+        fused = self.fused_convs(fused)
+        fg_logits, seed_logits = self.maps(fused).split(self.num_classes, dim=1)
+        return self.phi_subnet(fused), fg_logits, seed_logits
+
+    def psi(self, phi: Tensor) -> Tensor:
+        """Psi = Phi + u_hat (eq. 6) in float32, or Phi alone without ``use_u_hat``.
+
+        Args:
+            phi (Tensor): (N, D, h, w).
+
+        Returns:
+            Tensor: (N, D, h, w) float32.
+        """
+        phi = phi.float()
+        if not self.use_u_hat:
+            return phi
+        h, w = phi.shape[-2:]
+        return phi + level_coordinates(h, w, self.phi_stride, self.coord_scale,
+                                       self.embed_dims, phi.device)
+
+    def loss_by_feat(self, phi: Tensor, fg_logits: Tensor, seed_logits: Tensor,
+                     batch_gt_instances: InstanceList, batch_img_metas: List[dict],
+                     **kwargs) -> Dict[str, Tensor]:
+        """The four losses of the class docstring, and diagnostics.
+
+        Args:
+            phi (Tensor): (N, D, h, w).
+            fg_logits, seed_logits (Tensor): (N, num_classes, h, w).
+            batch_gt_instances (list[InstanceData]): ``masks`` padded to the batch input
+                (BaseMaskHead.loss does it) and ``labels``.
+            batch_img_metas (list[dict]): image metas.
+
+        Returns:
+            dict: ``loss_embedding``, ``loss_kernel``, ``loss_fg``, ``loss_seed`` and the
+            logged, non-loss ``sigma_px``, ``logk_own``, ``logk_other``. Every loss is finite,
+            with a gradient path, for a batch without instances.
+        """
+        psi = self.psi(phi)
+        n, _, h, w = psi.shape
+        masks, img_ids, labels = self._targets_on_cells(batch_gt_instances, (h, w), psi.device)
+        zero = psi.sum() * 0
+        loss_embedding = self.loss_embedding([psi], [masks], img_ids)
+
+        # per instance: the mean Psi of its cells is the seed of K over its whole image
+        inst, ys, xs = masks.nonzero(as_tuple=True)
+        rows = psi.permute(0, 2, 3, 1).reshape(-1, psi.size(1))
+        centres, _ = member_means(rows[(img_ids[inst] * h + ys) * w + xs], inst, masks.size(0))
+        log_k = self.kernel.log_affinity(psi[img_ids], centres)  # (K, h, w)
+        fg_target = psi.new_zeros(n * self.num_classes, h, w)
+        seed_target = psi.new_zeros(n * self.num_classes, h, w)
+        if masks.size(0):
+            loss_kernel = self.loss_kernel(log_k, masks.float())
+            slot = img_ids * self.num_classes + labels
+            fg_target.index_reduce_(0, slot, masks.float(), 'amax')
+            seed_target.index_reduce_(0, slot, (log_k.detach().exp() * masks), 'amax')
+        else:
+            loss_kernel = zero + log_k.sum() * 0
+        fg_target = fg_target.view(n, self.num_classes, h, w)
+        seed_target = seed_target.view(n, self.num_classes, h, w)
+        loss_fg = self.loss_fg(fg_logits.float().flatten(), fg_target.flatten())
+        loss_seed = self.loss_seed(seed_logits.float().sigmoid(), seed_target)
+        return dict(loss_embedding=loss_embedding, loss_kernel=loss_kernel, loss_fg=loss_fg,
+                    loss_seed=loss_seed, **self._kernel_diagnostics(log_k.detach(), masks,
+                                                                     img_ids, n))
+
+    def _targets_on_cells(self, batch_gt_instances: InstanceList, size: Tuple[int, int],
+                          device: torch.device) -> Tuple[Tensor, Tensor, Tensor]:
+        """Every instance's mask on Psi's cells (K, h, w) bool, its image and its label (K,)."""
+        masks, img_ids, labels = [], [], []
+        for i, gt in enumerate(batch_gt_instances):
+            m = gt.masks.to_tensor(dtype=torch.bool, device=device)
+            masks.append(sample_on_cells(m, self.phi_stride, size))
+            img_ids.append(torch.full((len(m), ), i, dtype=torch.long, device=device))
+            labels.append(gt.labels.to(device).long())
+        return torch.cat(masks), torch.cat(img_ids), torch.cat(labels)
+
+    def _kernel_diagnostics(self, log_k: Tensor, masks: Tensor, img_ids: Tensor,
+                            num_images: int) -> Dict[str, Tensor]:
+        """sigma in input pixels and mean log K of each instance's own cells and of the cells
+        of the other instances of its image (logged, not losses)."""
+        out = dict(sigma_px=self.kernel.sigma.detach() * self.coord_scale)
+        if masks.size(0):
+            union = masks.new_zeros((num_images, ) + masks.shape[1:])
+            union.index_put_((img_ids, ), masks, accumulate=True)
+            others = union[img_ids] & ~masks
+            out['logk_own'] = log_k[masks].mean()
+            if others.any():
+                out['logk_other'] = log_k[others].mean()
+        return out
+
+    def predict_by_feat(self, phi: Tensor, fg_logits: Tensor, seed_logits: Tensor,
+                        batch_img_metas: List[dict], rescale: bool = True,
+                        **kwargs) -> InstanceList:
+        """Greedy seed decoding of every image (class docstring).
+
+        Returns:
+            list[InstanceData]: per image ``masks`` (n, H, W) bool (the original image's size
+            with ``rescale``, else the input's), ``scores``, ``labels`` and ``bboxes`` from the
+            masks.
+        """
+        psi = self.psi(phi)
+        fg = fg_logits.float().sigmoid()
+        seeds = seed_logits.float().sigmoid()
+        return [self._predict_by_feat_single(psi[i], fg[i], seeds[i], meta, rescale)
+                for i, meta in enumerate(batch_img_metas)]
+
+    def _predict_by_feat_single(self, psi: Tensor, fg: Tensor, seeds: Tensor, img_meta: dict,
+                                rescale: bool) -> InstanceData:
+        """Decode one image: psi (D, h, w) float32, fg and seeds (num_classes, h, w) in [0, 1]."""
+        cfg = self.test_cfg
+        masks, scores, labels = self.decode(psi, fg, seeds)
+        h, w = psi.shape[-2:]
+        img_h, img_w = img_meta['img_shape'][:2]
+        out_h, out_w = img_meta['ori_shape'][:2] if rescale else (img_h, img_w)
+        results = InstanceData()
+        if masks.size(0):
+            # cells -> input pixels (bilinear, as SOLOv2 does) -> the original image; the
+            # union of the masks too, whose pixels each go at least to the mask that covers
+            # them most, so that touching masks still tile the foreground they were cut from
+            # (a pixel between two cells of two masks has 0.5 of each)
+            up = torch.cat([masks, masks.any(0, keepdim=True)]).float()[None]
+            up = F.interpolate(up, size=(h * self.phi_stride, w * self.phi_stride),
+                               mode='bilinear', align_corners=False)[..., :img_h, :img_w]
+            if (out_h, out_w) != (img_h, img_w):
+                up = F.interpolate(up, size=(out_h, out_w), mode='bilinear',
+                                   align_corners=False)
+            up, union = up[0, :-1], up[0, -1]
+            owner = up.argmax(0) == torch.arange(len(up), device=up.device)[:, None, None]
+            out = (up > 0.5) | (owner & (union > 0.5))
+            keep = out.flatten(1).sum(1) >= cfg.get('min_area', 0)
+            results.masks = out[keep]
+            results.scores, results.labels = scores[keep], labels[keep]
+        else:
+            results.masks = psi.new_zeros((0, out_h, out_w), dtype=torch.bool)
+            results.scores, results.labels = scores, labels
+        results.bboxes = mask2bbox(results.masks).to(psi.dtype)
+        return results
+
+    @torch.no_grad()
+    def decode(self, psi: Tensor, fg: Tensor, seeds: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        """Greedy seeds on the cells (section 3.4).
+
+        Args:
+            psi (Tensor): (D, h, w) float32 Psi of one image.
+            fg (Tensor): (num_classes, h, w) foreground probabilities.
+            seeds (Tensor): (num_classes, h, w) seed scores.
+
+        Returns:
+            tuple[Tensor, Tensor, Tensor]: masks (n, h, w) bool on the cells, scores (n,) and
+            labels (n,), by decreasing score, at most ``max_per_img``.
+        """
+        cfg = self.test_cfg
+        log_thr = math.log(cfg.get('mask_thr', 0.5))
+        flat_psi = psi.flatten(1)  # (D, h w)
+        masks, scores, labels = [], [], []
+        for c in range(self.num_classes):
+            fg_c = fg[c].flatten() > cfg.get('fg_thr', 0.5)
+            candidates = torch.where(fg_c, seeds[c].flatten(), 0.)
+            free = fg_c.clone()
+            while len(masks) < cfg.get('max_per_img', 100):
+                score, idx = candidates.max(0)
+                if score < cfg.get('seed_thr', 0.5):
+                    break
+                log_k = self.kernel.log_affinity(flat_psi[None], flat_psi[None, :, idx])[0]
+                mask = (log_k > log_thr) & (fg_c if cfg.get('overlap', False) else free)
+                mask[idx] = True  # the seed itself, also where the kernel is degenerate
+                candidates[mask] = 0
+                free &= ~mask
+                masks.append(mask.view(psi.shape[-2:]))
+                scores.append(score)
+                labels.append(c)
+        if not masks:
+            return (psi.new_zeros((0, ) + psi.shape[-2:], dtype=torch.bool),
+                    psi.new_zeros(0), torch.zeros(0, dtype=torch.long, device=psi.device))
+        scores_t = torch.stack(scores)
+        order = scores_t.argsort(descending=True)
+        return (torch.stack(masks)[order], scores_t[order],
+                torch.tensor(labels, device=psi.device)[order])

@@ -1,0 +1,3 @@
+from .semiconv_coloring import SemiConvColoring
+
+__all__ = ['SemiConvColoring']

@@ -1,0 +1,229 @@
+"""SemiConvColoringHead: shapes, Psi, losses (finite, empty images, autocast), greedy decoding,
+and the coloring dilemma of section 3.1 on the head's own network."""
+import math
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import ConfigDict
+from mmengine.structures import InstanceData
+
+from mmdet.registry import MODELS
+from mmdet.structures.mask import BitmapMasks
+from mmdet_semiconv.models.utils.coordinates import level_coordinates
+
+TEST_CFG = dict(fg_thr=0.5, seed_thr=0.5, mask_thr=0.5, min_area=0, max_per_img=100,
+                overlap=False)
+
+
+def _head(**kwargs):
+    torch.manual_seed(0)
+    cfg = dict(type='SemiConvColoringHead', num_classes=2, in_channels=16, feat_channels=16,
+               norm_cfg=dict(type='GN', num_groups=4, requires_grad=True),
+               test_cfg=ConfigDict(TEST_CFG))
+    cfg.update(kwargs)
+    head = MODELS.build(cfg)
+    head.init_weights()
+    return head
+
+
+def _feats(n=2, size=16, levels=4):
+    return tuple(torch.randn(n, 16, size // 2**i, size // 2**i) for i in range(levels))
+
+
+def _gt(masks: np.ndarray, labels):
+    gt = InstanceData()
+    gt.masks = BitmapMasks(masks, *masks.shape[1:])
+    gt.labels = torch.tensor(labels, dtype=torch.long)
+    return gt
+
+
+def _squares(size=64):
+    """Two touching 10x10 squares and one apart, in a ``size`` x ``size`` input."""
+    masks = np.zeros((3, size, size), np.uint8)
+    masks[0, 10:20, 10:20] = 1
+    masks[1, 10:20, 20:30] = 1
+    masks[2, 40:50, 40:50] = 1
+    return masks
+
+
+@pytest.mark.parametrize('phi_stride', [4, 2, 1])
+def test_forward_shapes_follow_phi_stride(phi_stride):
+    head = _head(phi_stride=phi_stride, embed_dims=4)
+    phi, fg, seeds = head(_feats())
+    size = 16 * 4 // phi_stride
+    assert phi.shape == (2, 4, size, size)
+    assert fg.shape == seeds.shape == (2, 2, size, size)
+
+
+def test_psi_adds_u_hat_and_the_ablation_does_not():
+    phi = torch.randn(1, 8, 6, 5)
+    u_hat = level_coordinates(6, 5, 2, 32., 8, phi.device)
+    assert torch.equal(_head().psi(phi), phi + u_hat)
+    assert torch.equal(_head(use_u_hat=False).psi(phi), phi)
+
+
+def test_losses_are_finite_and_train_every_part():
+    head = _head()
+    feats = _feats(size=16)  # input 64 x 64
+    gts = [_gt(_squares(), [0, 0, 1]), _gt(_squares()[:1], [1])]
+    losses = head.loss_by_feat(*head(feats), batch_gt_instances=gts,
+                               batch_img_metas=[{}, {}])
+    total = sum(v for k, v in losses.items() if k.startswith('loss'))
+    assert torch.isfinite(total) and total > 0
+    total.backward()
+    assert head.phi_subnet.subnet[0].weight.grad.abs().sum() > 0
+    assert head.maps[0].weight.grad.abs().sum() > 0
+    assert torch.isfinite(head.kernel.log_sigma.grad) and head.kernel.log_sigma.grad != 0
+    # at initialisation Phi ~ 0, so Psi ~ u_hat: own cells are nearer the centre than others
+    assert losses['logk_own'] > losses['logk_other']
+    assert math.isclose(float(losses['sigma_px']), 0.3 * 32, rel_tol=1e-5)
+
+
+def test_a_batch_without_instances_gives_zero_losses_that_backpropagate():
+    head = _head()
+    empty = _gt(np.zeros((0, 64, 64), np.uint8), [])
+    losses = head.loss_by_feat(*head(_feats()), batch_gt_instances=[empty, empty],
+                               batch_img_metas=[{}, {}])
+    for key in ('loss_embedding', 'loss_kernel'):
+        assert losses[key].item() == 0 and losses[key].requires_grad
+    total = sum(v for k, v in losses.items() if k.startswith('loss'))
+    assert torch.isfinite(total)
+    total.backward()
+    assert all(torch.isfinite(p.grad).all() for p in head.parameters() if p.grad is not None)
+
+
+def test_seed_and_foreground_targets_come_from_the_masks_of_each_class():
+    """Through the losses: perfect maps give a lower loss_fg than the opposite maps."""
+    head = _head(phi_stride=4)
+    gts = [_gt(_squares(), [0, 0, 1])]
+    phi, _, _ = head(_feats(n=1))
+    fg = torch.zeros(1, 2, 16, 16)
+    # cell j reads input pixel 2 + 4 j: the two touching squares of class 0 and the one of
+    # class 1 on the stride-4 cells
+    fg[0, 0, 2:5, 2:7] = 1
+    fg[0, 1, 10:12, 10:12] = 1
+    good = head.loss_by_feat(phi, (fg * 2 - 1) * 10, fg * 0, gts, [{}])['loss_fg']
+    bad = head.loss_by_feat(phi, (1 - fg * 2) * 10, fg * 0, gts, [{}])['loss_fg']
+    assert good < 1e-3 < bad
+
+
+def _oracle(masks_cells, coord_scale=32., stride=1):
+    """Psi of each cell = its instance's centroid (in embedding units)."""
+    k, h, w = masks_cells.shape
+    psi = torch.zeros(4, h, w)
+    for m in masks_cells:
+        ys, xs = m.nonzero(as_tuple=True)
+        psi[0][m] = (xs.float().mean() + 0.5) * stride / coord_scale
+        psi[1][m] = (ys.float().mean() + 0.5) * stride / coord_scale
+    return psi
+
+
+def test_decoding_separates_touching_copies_with_the_oracle_embedding():
+    head = _head(num_classes=1, embed_dims=4, kernel=dict(type='SteeredBilateralKernel',
+                                                          sigma=0.05))
+    masks = torch.from_numpy(_squares()).bool()
+    psi = _oracle(masks)
+    fg = masks.any(0)[None].float()
+    out_masks, scores, labels = head.decode(psi, fg, fg * 0.9)
+    assert len(out_masks) == 3 and (labels == 0).all()
+    assert all(any(torch.equal(o, m) for o in out_masks) for m in masks)
+    # a seed threshold above every score decodes nothing
+    assert len(head.decode(psi, fg, fg * 0.4)[0]) == 0
+
+
+def test_the_overlap_option_lets_a_crossing_belong_to_two_instances():
+    """Two bars crossing at one cell whose Psi is the mean of both centres."""
+    a = torch.zeros(9, 9, dtype=torch.bool)
+    a[4, :] = True
+    b = torch.zeros(9, 9, dtype=torch.bool)
+    b[:, 4] = True
+    psi = torch.zeros(4, 9, 9)
+    psi[0][a], psi[0][b] = 0., 1.
+    psi[0, 4, 4] = 0.5
+    fg = (a | b)[None].float()
+    seeds = fg * 0.6
+    seeds[0, 4, 0], seeds[0, 0, 4] = 0.9, 0.8
+    for overlap, crossing_in_both in ((False, False), (True, True)):
+        head = _head(num_classes=1, embed_dims=4,
+                     kernel=dict(type='SteeredBilateralKernel', sigma=1.0),
+                     test_cfg=ConfigDict(TEST_CFG, overlap=overlap))
+        out, _, _ = head.decode(psi, fg, seeds)
+        assert len(out) == 2
+        assert torch.equal(out[0] | out[1], a | b)
+        assert bool(out[0][4, 4] & out[1][4, 4]) == crossing_in_both
+
+
+def test_predict_gives_masks_at_the_original_size_with_boxes():
+    head = _head(num_classes=1)
+    head.eval()
+    phi, fg, seeds = head(_feats(n=1, size=16))
+    # force one confident seed: the maps are 32 x 32 cells at stride 2
+    fg = torch.full_like(fg, -10.)
+    fg[..., 4:10, 4:10] = 10.
+    seeds = fg.clone()
+    meta = dict(img_shape=(60, 62), ori_shape=(120, 124), batch_input_shape=(64, 64))
+    res = head.predict_by_feat(phi, fg, seeds, [meta], rescale=True)[0]
+    assert res.masks.shape[1:] == (120, 124) and res.masks.dtype == torch.bool
+    assert len(res.masks) >= 1 and res.bboxes.shape == (len(res.masks), 4)
+    assert res.masks.any(0)[18:38, 18:38].all() and not res.masks.any(0)[60:].any()
+    empty = head.predict_by_feat(phi, fg * 0 - 10, seeds, [meta], rescale=False)[0]
+    assert empty.masks.shape == (0, 60, 62) and len(empty.scores) == 0
+
+
+def test_the_coloring_dilemma_on_the_heads_network():
+    """Section 3.1: the head's own convolutions give two identical copies of a pattern the same
+    Phi, so without u_hat a seed in one copy claims the other; with u_hat it does not."""
+    torch.manual_seed(0)
+    period = 8
+    tile = torch.randn(1, 16, period, period)
+    feats = (tile.repeat(1, 1, 6, 6), )  # a P2 map of 48 x 48 cells: 6 identical copies
+    results = {}
+    for use_u_hat in (False, True):
+        head = _head(num_classes=1, num_levels=1, phi_stride=4, use_u_hat=use_u_hat,
+                     embed_dims=4, strides=(4, ))
+        torch.nn.init.normal_(head.phi_subnet.subnet[2].weight, std=0.1)  # Phi non-constant
+        with torch.no_grad():
+            psi = head.psi(head(feats)[0])[0]
+        a, b = psi[:, 2 * period + 3, 2 * period + 3], psi[:, 2 * period + 3, 3 * period + 3]
+        results[use_u_hat] = (a - b).norm().item()
+        with torch.no_grad():
+            log_k = head.kernel.log_affinity(psi[None], a[None])[0]
+        results[(use_u_hat, 'K')] = log_k[2 * period + 3, 3 * period + 3].exp().item()
+    assert results[False] < 1e-5  # the copies are coloured alike...
+    assert results[(False, 'K')] > 0.999  # ...so K joins them
+    assert results[True] == pytest.approx(period * 4 / 32., rel=1e-4)  # u_hat sets them apart
+    assert results[(True, 'K')] < 0.5
+
+
+@pytest.mark.parametrize('dtype', [torch.bfloat16])
+def test_losses_under_autocast_keep_psi_and_log_k_in_float32(dtype):
+    head = _head()
+    seen = []
+    affinity = head.kernel.log_affinity
+
+    def recording(psi, seed):
+        out = affinity(psi, seed)
+        seen.append((psi.dtype, out.dtype))
+        return out
+
+    head.kernel.log_affinity = recording
+    gts = [_gt(_squares(), [0, 0, 1]), _gt(_squares()[:2], [1, 1])]
+    with torch.autocast('cpu', dtype=dtype):
+        phi, fg, seeds = head(_feats())
+        losses = head.loss_by_feat(phi, fg, seeds, gts, [{}, {}])
+    assert phi.dtype == dtype
+    assert seen == [(torch.float32, torch.float32)]
+    total = sum(v for k, v in losses.items() if k.startswith('loss'))
+    assert torch.isfinite(total)
+    total.backward()
+    assert torch.isfinite(head.kernel.log_sigma.grad)
+
+
+def test_config_errors_name_the_field():
+    with pytest.raises(ValueError, match='coord_scale'):
+        _head(coord_scale=float('inf'))
+    with pytest.raises(ValueError, match='phi_stride'):
+        _head(phi_stride=3)
+    with pytest.raises(ValueError, match='levels'):
+        _head(loss_embedding=dict(type='SemiConvEmbeddingLoss', levels=[0, 1]))
