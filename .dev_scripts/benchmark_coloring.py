@@ -164,6 +164,32 @@ def timing(bench: ColoringBenchmark, dataset: str, seed: int, arms: Sequence[str
                               f'x {ref}'], rows) + '\n')
 
 
+def pictures(bench: ColoringBenchmark, dataset: str, seed: int, arms: Sequence[str],
+             recipe: str, out_dir: str, num: int = 2) -> List[str]:
+    """Masks, seed map and Psi colours of the first ``num`` validation images of ``seed`` for
+    each trained colouring arm; returns the PNG paths."""
+    from branch_overhead import batches, build_model, load_config, point_at_data
+
+    from mmdet_semiconv.visualization import draw_coloring_predictions
+    os.makedirs(out_dir, exist_ok=True)
+    paths = []
+    for arm in arms:
+        if arm not in COLORING:
+            continue
+        work = osp.join(bench.work_dir, dataset, f'seed{seed}', f'{arm}_{recipe}')
+        ckpt = osp.join(work, f'iter_{ITERS}.pth')
+        cfg = load_config(osp.join(work, 'config.py'), checkpoint=ckpt)
+        point_at_data(cfg, bench.data(dataset, seed), 'annotations/val.json')
+        cfg.test_dataloader.batch_size = num
+        out = [osp.join(out_dir, f'{dataset}_seed{seed}_{arm}_{recipe}_{i}.png')
+               for i in range(num)]
+        draw_coloring_predictions(build_model(cfg, ckpt, 'cpu'),
+                                  batches(cfg.test_dataloader, 1)[0], out,
+                                  f'{ARM_NAMES[arm]}, {dataset}, seed {seed}')
+        paths += out
+    return paths
+
+
 def _last_logged(work_dir: str) -> dict:
     """Last logged training value of each :data:`LOGGED` key."""
     last = {}
@@ -227,6 +253,9 @@ def main():
                         help='report finished runs; train nothing')
     parser.add_argument('--timing', type=int, metavar='SEED',
                         help="time the trained arms of this seed side by side (after training)")
+    parser.add_argument('--pictures', type=int, metavar='SEED',
+                        help='draw the colouring arms of this seed into --pictures-dir')
+    parser.add_argument('--pictures-dir', default='docs/coloring')
     parser.add_argument('--timing-batches', type=int, default=12)
     parser.add_argument('--timing-warmup', type=int, default=2)
     args = parser.parse_args()
@@ -241,6 +270,11 @@ def main():
                     bench.run(dataset, seed, arm, args.recipe, args.options)
     text = ''.join(report(bench, d, args.seeds, args.arms, args.recipe, args.options) + '\n'
                    for d in args.sets)
+    if args.pictures is not None:
+        for d in args.sets:
+            drawn = pictures(bench, d, args.pictures, args.arms, args.recipe, args.pictures_dir)
+            text += ''.join(f'![{osp.basename(p)}]({osp.relpath(p, osp.dirname(args.out or "."))})\n'
+                            for p in drawn) + '\n'
     if args.timing is not None:
         text += ''.join(timing(bench, d, args.timing, args.arms, args.timing_batches,
                                args.timing_warmup) + '\n' for d in args.sets)

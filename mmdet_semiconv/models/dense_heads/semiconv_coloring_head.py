@@ -71,7 +71,8 @@ class SemiConvColoringHead(BaseMaskHead):
         loss_embedding, loss_kernel, loss_fg, loss_seed (dict): the losses above.
         norm_cfg (dict): norm of the fusion convs. Defaults to GN with 32 groups.
         train_cfg, test_cfg (dict): ``test_cfg`` holds ``fg_thr``, ``seed_thr``, ``mask_thr``,
-            ``min_area`` (input px), ``max_per_img`` and ``overlap``.
+            ``min_area`` (input px), ``max_per_img``, ``overlap`` and ``decode_at``
+            (:meth:`_predict_by_feat_single`).
     """
 
     def __init__(self,
@@ -260,77 +261,87 @@ class SemiConvColoringHead(BaseMaskHead):
             with ``rescale``, else the input's), ``scores``, ``labels`` and ``bboxes`` from the
             masks.
         """
-        psi = self.psi(phi)
-        fg = fg_logits.float().sigmoid()
-        seeds = seed_logits.float().sigmoid()
-        return [self._predict_by_feat_single(psi[i], fg[i], seeds[i], meta, rescale)
-                for i, meta in enumerate(batch_img_metas)]
+        maps = torch.cat([self.psi(phi), fg_logits.float(), seed_logits.float()], dim=1)
+        return [self._predict_by_feat_single(m, meta, rescale)
+                for m, meta in zip(maps, batch_img_metas)]
 
-    def _predict_by_feat_single(self, psi: Tensor, fg: Tensor, seeds: Tensor, img_meta: dict,
+    def _predict_by_feat_single(self, maps: Tensor, img_meta: dict,
                                 rescale: bool) -> InstanceData:
-        """Decode one image: psi (D, h, w) float32, fg and seeds (num_classes, h, w) in [0, 1]."""
+        """Decode one image from ``maps`` (D + 2 num_classes, h, w): Psi (float32), then the
+        foreground and the seed logits.
+
+        ``test_cfg.decode_at = 'input'`` (default) first takes the maps to the input's pixels
+        (bilinear, which reproduces u_hat exactly), so that masks follow the foreground and
+        the kernel below a cell; ``'cells'`` decodes on the cells of ``phi_stride``.
+        """
         cfg = self.test_cfg
-        masks, scores, labels = self.decode(psi, fg, seeds)
-        h, w = psi.shape[-2:]
         img_h, img_w = img_meta['img_shape'][:2]
         out_h, out_w = img_meta['ori_shape'][:2] if rescale else (img_h, img_w)
+        stride = self.phi_stride
+        if cfg.get('decode_at', 'input') == 'input':
+            maps = F.interpolate(maps[None], scale_factor=stride, mode='bilinear',
+                                 align_corners=False)[0, :, :img_h, :img_w]
+            stride = 1
+        psi, fg, seeds = maps.split([self.embed_dims, self.num_classes, self.num_classes])
+        masks, scores, labels = self.decode(psi, fg.sigmoid(), seeds.sigmoid(), stride**2)
         results = InstanceData()
         if masks.size(0):
-            # cells -> input pixels (bilinear, as SOLOv2 does) -> the original image; the
-            # union of the masks too, whose pixels each go at least to the mask that covers
-            # them most, so that touching masks still tile the foreground they were cut from
-            # (a pixel between two cells of two masks has 0.5 of each)
-            up = torch.cat([masks, masks.any(0, keepdim=True)]).float()[None]
-            up = F.interpolate(up, size=(h * self.phi_stride, w * self.phi_stride),
-                               mode='bilinear', align_corners=False)[..., :img_h, :img_w]
-            if (out_h, out_w) != (img_h, img_w):
-                up = F.interpolate(up, size=(out_h, out_w), mode='bilinear',
-                                   align_corners=False)
-            up, union = up[0, :-1], up[0, -1]
-            owner = up.argmax(0) == torch.arange(len(up), device=up.device)[:, None, None]
-            out = (up > 0.5) | (owner & (union > 0.5))
+            out = self._resize_masks(masks, stride, (img_h, img_w), (out_h, out_w))
             keep = out.flatten(1).sum(1) >= cfg.get('min_area', 0)
             results.masks = out[keep]
             results.scores, results.labels = scores[keep], labels[keep]
         else:
-            results.masks = psi.new_zeros((0, out_h, out_w), dtype=torch.bool)
+            results.masks = maps.new_zeros((0, out_h, out_w), dtype=torch.bool)
             results.scores, results.labels = scores, labels
-        results.bboxes = mask2bbox(results.masks).to(psi.dtype)
+        results.bboxes = mask2bbox(results.masks).to(maps.dtype)
         return results
 
+    @staticmethod
+    def _resize_masks(masks: Tensor, stride: int, img_shape: Tuple[int, int],
+                      out_shape: Tuple[int, int]) -> Tensor:
+        """(n, h, w) bool masks on cells of ``stride`` -> (n, *out_shape) bool.
+
+        Bilinear, as SOLOv2 does, for the masks and for their union, whose pixels each go at
+        least to the mask that covers them most: touching masks still tile the foreground
+        they were cut from (a pixel between two cells of two masks has 0.5 of each).
+        """
+        up = torch.cat([masks, masks.any(0, keepdim=True)]).float()[None]
+        if stride > 1:
+            up = F.interpolate(up, scale_factor=stride, mode='bilinear',
+                               align_corners=False)
+        up = up[..., :img_shape[0], :img_shape[1]]
+        if tuple(out_shape) != tuple(img_shape):
+            up = F.interpolate(up, size=tuple(out_shape), mode='bilinear', align_corners=False)
+        up, union = up[0, :-1], up[0, -1]
+        owner = up.argmax(0) == torch.arange(len(up), device=up.device)[:, None, None]
+        return (up > 0.5) | (owner & (union > 0.5))
+
     @torch.no_grad()
-    def decode(self, psi: Tensor, fg: Tensor, seeds: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
-        """Greedy seeds on the cells (section 3.4).
+    def decode(self, psi: Tensor, fg: Tensor, seeds: Tensor,
+               cell_area: float = 1.) -> Tuple[Tensor, Tensor, Tensor]:
+        """Greedy seeds on a grid of cells or pixels (section 3.4), class by class.
 
         Args:
             psi (Tensor): (D, h, w) float32 Psi of one image.
             fg (Tensor): (num_classes, h, w) foreground probabilities.
             seeds (Tensor): (num_classes, h, w) seed scores.
+            cell_area (float): input pixels per grid cell (for ``min_area``).
 
         Returns:
-            tuple[Tensor, Tensor, Tensor]: masks (n, h, w) bool on the cells, scores (n,) and
+            tuple[Tensor, Tensor, Tensor]: masks (n, h, w) bool on the grid, scores (n,) and
             labels (n,), by decreasing score, at most ``max_per_img``.
         """
         cfg = self.test_cfg
-        log_thr = math.log(cfg.get('mask_thr', 0.5))
-        flat_psi = psi.flatten(1)  # (D, h w)
+        cap = cfg.get('max_per_img', 100)
         masks, scores, labels = [], [], []
         for c in range(self.num_classes):
-            fg_c = fg[c].flatten() > cfg.get('fg_thr', 0.5)
-            candidates = torch.where(fg_c, seeds[c].flatten(), 0.)
-            free = fg_c.clone()
-            while len(masks) < cfg.get('max_per_img', 100):
-                score, idx = candidates.max(0)
-                if score < cfg.get('seed_thr', 0.5):
-                    break
-                log_k = self.kernel.log_affinity(flat_psi[None], flat_psi[None, :, idx])[0]
-                mask = (log_k > log_thr) & (fg_c if cfg.get('overlap', False) else free)
-                mask[idx] = True  # the seed itself, also where the kernel is degenerate
-                candidates[mask] = 0
-                free &= ~mask
-                masks.append(mask.view(psi.shape[-2:]))
-                scores.append(score)
-                labels.append(c)
+            if len(masks) >= cap:
+                break
+            m, s = self._decode_class(psi.flatten(1), fg[c].flatten(), seeds[c].flatten(),
+                                      cap - len(masks), cell_area)
+            masks += [mask.view(psi.shape[-2:]) for mask in m]
+            scores += s
+            labels += [c] * len(m)
         if not masks:
             return (psi.new_zeros((0, ) + psi.shape[-2:], dtype=torch.bool),
                     psi.new_zeros(0), torch.zeros(0, dtype=torch.long, device=psi.device))
@@ -338,3 +349,46 @@ class SemiConvColoringHead(BaseMaskHead):
         order = scores_t.argsort(descending=True)
         return (torch.stack(masks)[order], scores_t[order],
                 torch.tensor(labels, device=psi.device)[order])
+
+    def _decode_class(self, psi: Tensor, fg: Tensor, seeds: Tensor, cap: int,
+                      cell_area: float) -> Tuple[List[Tensor], List[Tensor]]:
+        """The greedy loop on one class: psi (D, P), fg and seeds (P,) -> masks (P,) bool and
+        their seed scores.
+
+        With ``test_cfg.absorb_fragments`` (a departure from the paper's decoding, off by
+        default), a mask below ``min_area`` is not dropped with its pixels: each of them joins
+        the kept mask of this class whose seed it is most affine to (highest K). Fragments are
+        the cells whose Psi missed every seed by more than the kernel's half-width, mostly
+        on object borders, where Psi blends with the background's.
+        """
+        cfg = self.test_cfg
+        log_thr = math.log(cfg.get('mask_thr', 0.5))
+        fg = fg > cfg.get('fg_thr', 0.5)
+        candidates = torch.where(fg, seeds, 0.)
+        free = fg.clone()
+        masks, scores, seed_idx = [], [], []
+        while len(masks) < cap:
+            score, idx = candidates.max(0)
+            if score < cfg.get('seed_thr', 0.5):
+                break
+            log_k = self.kernel.log_affinity(psi[None], psi[None, :, idx])[0]
+            mask = (log_k > log_thr) & (fg if cfg.get('overlap', False) else free)
+            mask[idx] = True  # the seed itself, also where the kernel is degenerate
+            candidates[mask] = 0
+            free &= ~mask
+            masks.append(mask)
+            scores.append(score)
+            seed_idx.append(idx)
+        if not cfg.get('absorb_fragments', False) or not masks:
+            return masks, scores
+        big = torch.tensor([float(m.sum()) * cell_area >= cfg.get('min_area', 0)
+                            for m in masks])
+        if big.all() or not big.any():
+            return masks, scores
+        kept = torch.stack([m for m, b in zip(masks, big) if b])
+        orphans = torch.stack([m for m, b in zip(masks, big) if not b]).any(0) & ~kept.any(0)
+        seeds_psi = psi[:, torch.stack(seed_idx)[big]].t()  # (n_kept, D)
+        log_k = self.kernel.log_affinity(psi[:, orphans][None].expand(len(kept), -1, -1),
+                                         seeds_psi)  # (n_kept, n_orphans)
+        kept[log_k.argmax(0), orphans.nonzero()[:, 0]] = True
+        return list(kept), [s for s, b in zip(scores, big) if b]

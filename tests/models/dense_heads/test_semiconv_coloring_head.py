@@ -154,6 +154,31 @@ def test_the_overlap_option_lets_a_crossing_belong_to_two_instances():
         assert bool(out[0][4, 4] & out[1][4, 4]) == crossing_in_both
 
 
+def test_fragments_are_absorbed_by_the_nearest_seed_only_when_asked():
+    """A square whose border column has a stray Psi: the paper's decoding makes it a fragment
+    of its own; ``absorb_fragments`` gives its cells to the square."""
+    masks = torch.from_numpy(_squares()).bool()[:2]
+    psi = _oracle(masks)
+    stray = torch.zeros_like(masks[0])
+    stray[10:20, 9] = True  # the column left of square 0
+    # near square 0's centre, but 2 sigma away: K = exp(-2), below the 0.5 of a mask
+    psi[:, stray] = psi[:, 15, 15][:, None] + torch.tensor([0., 0.1, 0., 0.])[:, None]
+    fg = (masks.any(0) | stray)[None].float()
+    seeds = fg * 0.9
+    seeds[0][masks[0]] = 0.95  # square 0 is seeded first
+    for absorb in (False, True):
+        head = _head(num_classes=1, embed_dims=4,
+                     kernel=dict(type='SteeredBilateralKernel', sigma=0.05),
+                     test_cfg=ConfigDict(TEST_CFG, min_area=12, absorb_fragments=absorb))
+        out, scores, _ = head.decode(psi, fg, seeds)
+        if absorb:
+            assert len(out) == 2
+            assert any(torch.equal(o, masks[0] | stray) for o in out)
+            assert any(torch.equal(o, masks[1]) for o in out)
+        else:
+            assert len(out) == 3 and any(torch.equal(o, stray) for o in out)
+
+
 def test_predict_gives_masks_at_the_original_size_with_boxes():
     head = _head(num_classes=1)
     head.eval()
