@@ -110,6 +110,25 @@ class ColoringBenchmark:
         return results
 
 
+def recipes_table(bench: ColoringBenchmark, dataset: str, seeds: Sequence[int]) -> str:
+    """Every finished run of ``seeds`` (tuning seeds), a row per arm and recipe, with the mean
+    mask AP of each arm_recipe over the seeds that have it."""
+    runs: Dict[str, Dict[int, dict]] = {}
+    for seed in seeds:
+        for path in sorted(glob.glob(osp.join(bench.work_dir, dataset, f'seed{seed}', '*',
+                                              'results.json'))):
+            runs.setdefault(osp.basename(osp.dirname(path)), {})[seed] = read_json(path)
+    rows = []
+    for name, by_seed in runs.items():
+        mean = np.mean([r['coco/segm_mAP'] for r in by_seed.values()])
+        for seed, r in by_seed.items():
+            rows.append([name, seed] + [r.get(k, math.nan) for k, _ in COLUMNS]
+                        + [f'{mean:.3f} ({len(by_seed)} seeds)',
+                           ' '.join(r['options']) or 'none'])
+    return markdown_table(['arm_recipe', 'seed'] + [c for _, c in COLUMNS]
+                          + ['mean mask AP', 'options'], rows)
+
+
 def run_config(work_dir: str, config: str, data_root: str) -> str:
     """Write ``<work_dir>/config.py``: ``config`` on ``data_root``, evaluated by COCO segm AP
     and the instance matching scores (InstanceMatchingMetric) alike for every arm."""
@@ -251,6 +270,8 @@ def main():
     parser.add_argument('--out', help='write the markdown report here')
     parser.add_argument('--report-only', action='store_true',
                         help='report finished runs; train nothing')
+    parser.add_argument('--compare-recipes', action='store_true',
+                        help='print every finished run of --seeds (tuning seeds) and stop')
     parser.add_argument('--timing', type=int, metavar='SEED',
                         help="time the trained arms of this seed side by side (after training)")
     parser.add_argument('--pictures', type=int, metavar='SEED',
@@ -262,6 +283,11 @@ def main():
     if args.timing_batches <= args.timing_warmup:
         parser.error('--timing-batches must be above --timing-warmup')
     bench = ColoringBenchmark(work_dir=args.work_dir)
+    if args.compare_recipes:
+        for d in args.sets:
+            print(f'### {d}: every run of seeds {args.seeds}\n\n'
+                  f'{recipes_table(bench, d, args.seeds)}\n')
+        return
     start = time.time()
     if not args.report_only:
         for dataset in args.sets:

@@ -1,0 +1,23 @@
+# Named --cfg-options of the colouring arms (semiconv and conv), sourced by
+# coloring_tuning.sh and coloring_heldout.sh so that a recipe means the same in both.
+# Every option beyond `default` is a departure from the paper's decoding (docs/method.md).
+head=model.mask_head
+absorb="model.test_cfg.absorb_fragments=True model.test_cfg.min_area=32"
+declare -A recipes=(
+  [default]=""                                     # the committed config: the paper's decoding
+  [absorb]="$absorb"                               # fragments join their nearest seed's mask
+  [stride1]="$head.phi_stride=1"                   # Psi and the maps at full resolution
+  [stride1_absorb]="$head.phi_stride=1 $absorb"
+  [absorb_overlap]="$absorb model.test_cfg.overlap=True"  # worms: crossings in two masks
+  [stride1_absorb_overlap]="$head.phi_stride=1 $absorb model.test_cfg.overlap=True"
+)
+
+# run_recipe SET RECIPE SEED... with ARMS (default: semiconv) in the environment
+run_recipe() {
+  local set_name=$1 recipe=$2
+  shift 2
+  [[ -v recipes[$recipe] ]] || { echo "unknown recipe $recipe: ${!recipes[*]}" >&2; return 2; }
+  # shellcheck disable=SC2086
+  python .dev_scripts/benchmark_coloring.py --sets "$set_name" --seeds "$@" \
+    --arms ${ARMS:-semiconv} --recipe "$recipe" ${recipes[$recipe]:+--options ${recipes[$recipe]}}
+}
