@@ -68,6 +68,7 @@ COLUMNS = (('coco/segm_mAP', 'mask AP'), ('coco/segm_mAP_50', 'AP50'),
 #: logged by SemiConvColoringHead during training: last value
 LOGGED = ('sigma_px', 'logk_own', 'logk_other', 'loss_embedding', 'loss_kernel', 'loss_fg',
           'loss_seed')
+#: the committed CPU schedule's length (configs/_base_/schedules/schedule_cpu_300it.py)
 ITERS = 300
 
 
@@ -76,6 +77,20 @@ class ColoringBenchmark:
     work_dir: str = 'work_dirs/benchmark_coloring'
     num_train: int = 200
     num_val: int = 50
+    iters: int = ITERS
+
+    def schedule(self) -> List[str]:
+        """--cfg-options of a schedule of ``iters`` iterations with the committed one's shape
+        (warm-up, lr x0.1 at 80%); none for the committed length."""
+        if self.iters == ITERS:
+            return []
+        return [f'param_scheduler.1.end={self.iters}',
+                f'param_scheduler.1.milestones=[{int(self.iters * 0.8)}]']
+
+    def work(self, dataset: str, seed: int, arm: str, recipe: str) -> str:
+        """The run directory of an arm; arms other than the colouring ones ignore recipes."""
+        return osp.join(self.work_dir, dataset, f'seed{seed}',
+                        f'{arm}_{recipe if arm in COLORING else "default"}')
 
     def data(self, dataset: str, seed: int) -> str:
         root = osp.join(self.work_dir, dataset, f'seed{seed}', 'data')
@@ -87,9 +102,8 @@ class ColoringBenchmark:
     def run(self, dataset: str, seed: int, arm: str, recipe: str = 'default',
             options: Sequence[str] = ()) -> dict:
         """Train and test one arm (cached); returns its metrics and training diagnostics."""
-        if arm not in COLORING:
-            recipe, options = 'default', ()
-        work = osp.join(self.work_dir, dataset, f'seed{seed}', f'{arm}_{recipe}')
+        options = [*self.schedule(), *options] if arm in COLORING else self.schedule()
+        work = self.work(dataset, seed, arm, recipe)
         done = read_json(osp.join(work, 'results.json'))
         if done is not None:
             if done['options'] != list(options):
@@ -98,7 +112,7 @@ class ColoringBenchmark:
             return done
         config = run_config(work, SETS[dataset][1][arm], self.data(dataset, seed))
         start = time.time()
-        ckpt = train(config, work, ITERS, [f'randomness.seed={seed}', *options])
+        ckpt = train(config, work, self.iters, [f'randomness.seed={seed}', *options])
         train_min = (time.time() - start) / 60
         metrics_dir = osp.join(work, 'test')
         test_opts = ['--cfg-options', *options] if options else []
@@ -150,7 +164,7 @@ test_evaluator = val_evaluator
 
 
 def timing(bench: ColoringBenchmark, dataset: str, seed: int, arms: Sequence[str],
-           num_batches: int, warmup: int) -> str:
+           recipe: str, num_batches: int, warmup: int) -> str:
     """Inference ms/img and training ms/img of the trained arms of one seed, side by side in
     one process (torch.utils.benchmark; branch_overhead.py's alternating order and timer),
     each arm with its own checkpoint on the same batches of the seed's data."""
@@ -158,9 +172,10 @@ def timing(bench: ColoringBenchmark, dataset: str, seed: int, arms: Sequence[str
     root = bench.data(dataset, seed)
     models, data = {}, {}
     for arm in arms:
-        ckpt = osp.join(bench.work_dir, dataset, f'seed{seed}', f'{arm}_default',
-                        f'iter_{ITERS}.pth')
-        cfg = load_config(osp.join(REPO, SETS[dataset][1][arm]), checkpoint=ckpt)
+        # the run's own config.py, which training re-wrote with its --cfg-options merged
+        work = bench.work(dataset, seed, arm, recipe)
+        ckpt = osp.join(work, f'iter_{bench.iters}.pth')
+        cfg = load_config(osp.join(work, 'config.py'), checkpoint=ckpt)
         point_at_data(cfg, root, 'annotations/val.json')
         models[ARM_NAMES[arm]] = build_model(cfg, ckpt, 'cpu')
         if not data:  # the same batches for every arm (the pipelines are the same)
@@ -195,8 +210,8 @@ def pictures(bench: ColoringBenchmark, dataset: str, seed: int, arms: Sequence[s
     for arm in arms:
         if arm not in COLORING:
             continue
-        work = osp.join(bench.work_dir, dataset, f'seed{seed}', f'{arm}_{recipe}')
-        ckpt = osp.join(work, f'iter_{ITERS}.pth')
+        work = bench.work(dataset, seed, arm, recipe)
+        ckpt = osp.join(work, f'iter_{bench.iters}.pth')
         cfg = load_config(osp.join(work, 'config.py'), checkpoint=ckpt)
         point_at_data(cfg, bench.data(dataset, seed), 'annotations/val.json')
         cfg.test_dataloader.batch_size = num
@@ -267,6 +282,9 @@ def main():
     parser.add_argument('--options', nargs='*', default=[],
                         help='--cfg-options of the colouring arms (train and test)')
     parser.add_argument('--work-dir', default=ColoringBenchmark.work_dir)
+    parser.add_argument('--iters', type=int, default=ITERS,
+                        help='training iterations (the committed schedule stretched; give '
+                        'the runs a recipe name of their own)')
     parser.add_argument('--out', help='write the markdown report here')
     parser.add_argument('--report-only', action='store_true',
                         help='report finished runs; train nothing')
@@ -282,7 +300,9 @@ def main():
     args = parser.parse_args()
     if args.timing_batches <= args.timing_warmup:
         parser.error('--timing-batches must be above --timing-warmup')
-    bench = ColoringBenchmark(work_dir=args.work_dir)
+    if args.iters < 1:
+        parser.error(f'--iters must be >= 1, got {args.iters}')
+    bench = ColoringBenchmark(work_dir=args.work_dir, iters=args.iters)
     if args.compare_recipes:
         for d in args.sets:
             print(f'### {d}: every run of seeds {args.seeds}\n\n'
@@ -302,8 +322,9 @@ def main():
             text += ''.join(f'![{osp.basename(p)}]({osp.relpath(p, osp.dirname(args.out or "."))})\n'
                             for p in drawn) + '\n'
     if args.timing is not None:
-        text += ''.join(timing(bench, d, args.timing, args.arms, args.timing_batches,
-                               args.timing_warmup) + '\n' for d in args.sets)
+        text += ''.join(timing(bench, d, args.timing, args.arms, args.recipe,
+                               args.timing_batches, args.timing_warmup) + '\n'
+                        for d in args.sets)
     command = 'python .dev_scripts/benchmark_coloring.py ' + shlex.join(sys.argv[1:])
     header = (f'Command: `{command}`  \nHardware: {platform.machine()} CPU '
               f'({platform.processor() or "unknown"}), torch {torch.__version__}, '

@@ -10,6 +10,10 @@ declare -A recipes=(
   [stride1_absorb]="$head.phi_stride=1 $absorb"
   [absorb_overlap]="$absorb model.test_cfg.overlap=True"  # worms: crossings in two masks
   [stride1_absorb_overlap]="$head.phi_stride=1 $absorb model.test_cfg.overlap=True"
+  # added after the freeze: the frozen recipes plus a bandwidth per instance (pixel_sigma,
+  # SpatialEmbeddings' departure), a one-factor ablation on the tuning seeds
+  [stride1_absorb_pixsigma]="$head.phi_stride=1 $absorb $head.pixel_sigma=True"
+  [stride1_absorb_overlap_pixsigma]="$head.phi_stride=1 $absorb model.test_cfg.overlap=True $head.pixel_sigma=True"
 )
 
 # run_recipe SET RECIPE SEED... with ARMS (default: semiconv) in the environment

@@ -19,10 +19,10 @@ def draw_coloring_predictions(model, batch: dict, paths: List[str],
     model.eval()
     data = model.data_preprocessor(batch, False)
     head = model.mask_head
-    phi, fg, seeds = head(model.extract_feat(data['inputs']))
+    phi, fg, seeds, log_sigma = head(model.extract_feat(data['inputs']))
     psi = head.psi(phi)
-    results = head.predict_by_feat(phi, fg, seeds, [s.metainfo for s in data['data_samples']],
-                                   rescale=False)
+    results = head.predict_by_feat(phi, fg, seeds, log_sigma,
+                                   [s.metainfo for s in data['data_samples']], rescale=False)
     for i, (path, res) in enumerate(zip(paths, results)):
         h, w = data['data_samples'][i].img_shape
         img = data['inputs'][i].permute(1, 2, 0).cpu().numpy()

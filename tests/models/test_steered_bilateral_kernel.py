@@ -72,3 +72,16 @@ def test_float32_under_autocast_near_image_coordinate_1000():
     assert out.dtype == torch.float32
     assert torch.isfinite(out).all()
     assert torch.allclose(out, ref, atol=1e-5)
+
+
+@pytest.mark.parametrize('form', ['laplacian', 'gaussian'])
+def test_a_bandwidth_per_map_replaces_the_learned_one(form):
+    kernel = SteeredBilateralKernel(sigma=0.5, form=form)
+    psi = torch.randn(3, 4, 5, 6)
+    seeds = torch.randn(3, 4)
+    default = kernel.log_affinity(psi, seeds)
+    assert torch.equal(kernel.log_affinity(psi, seeds, kernel.sigma.expand(3)), default)
+    scaled = kernel.log_affinity(psi, seeds, torch.tensor([0.5, 1.0, 0.25]))
+    power = 1 if form == 'laplacian' else 2
+    for r, factor in enumerate([1.0, 0.5, 2.0]):
+        assert torch.allclose(scaled[r], default[r] * factor**power)

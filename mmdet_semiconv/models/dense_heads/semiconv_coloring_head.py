@@ -34,6 +34,8 @@ class SemiConvColoringHead(BaseMaskHead):
             stacked_convs 3x3 convs--> F (N, C_f, H/4, W/4)
         F --SemiConvEmbeddingNeck (pixel shuffle r = 4 / phi_stride)--> Phi (N, D, h, w)
         F --3x3 conv + the same pixel shuffle--> class foreground and seed logits (N, 2C, h, w)
+        F --3x3 conv + the same pixel shuffle--> log sigma offsets (N, 1, h, w), only with
+            ``pixel_sigma`` (a departure, below)
         Psi = Phi + u_hat (eq. 6; Phi alone with ``use_u_hat=False``, the convolutional
             embedding of section 3.1 that the coloring dilemma says must fail)
 
@@ -49,6 +51,15 @@ class SemiConvColoringHead(BaseMaskHead):
       instance k (the highest one where instances overlap) and 0 elsewhere, the choice of
       SpatialEmbeddings (Neven et al., CVPR 2019): a cell is a good seed where its Psi lies
       near its instance's centre. The target is detached.
+    * ``loss_sigma`` (only with ``pixel_sigma``): the log sigma offsets of an instance's cells
+      regress their (detached) mean, so that any cell may serve as its seed.
+
+    ``pixel_sigma=True`` is a second departure, off by default (the paper learns one sigma):
+    SpatialEmbeddings' bandwidth per instance. A map s(u) offsets log sigma at every cell;
+    instance k is cut with ``sigma_k = sigma exp(mean_k s)`` in training and with
+    ``sigma exp(s(seed))`` at test time. s starts at 0, where it is the paper's kernel:
+    the kernel's BCE can then widen the bandwidth of long objects whose Psi spreads more
+    (worms) without widening it for small ones.
 
     Decoding (:meth:`predict_by_feat`, section 3.4): per class, the best remaining seed whose
     score passes ``seed_thr``, mask = ``{u : K(seed, u) > mask_thr}`` within the class
@@ -68,7 +79,9 @@ class SemiConvColoringHead(BaseMaskHead):
         use_u_hat (bool): ``Psi = Phi + u_hat`` (True, semi-convolutional) or ``Psi = Phi``
             (False, convolutional). Defaults to True.
         kernel (dict): :class:`SteeredBilateralKernel` (sigma in embedding units).
-        loss_embedding, loss_kernel, loss_fg, loss_seed (dict): the losses above.
+        pixel_sigma (bool): a bandwidth per instance from a per-cell map (departure, above).
+            Defaults to False.
+        loss_embedding, loss_kernel, loss_fg, loss_seed, loss_sigma (dict): the losses above.
         norm_cfg (dict): norm of the fusion convs. Defaults to GN with 32 groups.
         train_cfg, test_cfg (dict): ``test_cfg`` holds ``fg_thr``, ``seed_thr``, ``mask_thr``,
             ``min_area`` (input px), ``max_per_img``, ``overlap`` and ``decode_at``
@@ -93,6 +106,8 @@ class SemiConvColoringHead(BaseMaskHead):
                  loss_fg: ConfigType = dict(
                      type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0),
                  loss_seed: ConfigType = dict(type='MSELoss', loss_weight=1.0),
+                 pixel_sigma: bool = False,
+                 loss_sigma: ConfigType = dict(type='MSELoss', loss_weight=10.0),
                  norm_cfg: ConfigType = dict(type='GN', num_groups=32, requires_grad=True),
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
@@ -129,6 +144,10 @@ class SemiConvColoringHead(BaseMaskHead):
             feat_channels=feat_channels, embed_dims=embed_dims, fpn_grad_scale=1.0,
             upsample_factor=factor))
         self.maps = nn.Sequential(*shuffle_conv(feat_channels, 2 * num_classes, factor))
+        self.pixel_sigma = pixel_sigma
+        if pixel_sigma:
+            self.sigma_map = nn.Sequential(*shuffle_conv(feat_channels, 1, factor))
+            self.loss_sigma = MODELS.build(loss_sigma)
         self.kernel = MODELS.build(kernel)
         self.loss_embedding = MODELS.build(loss_embedding)
         if tuple(self.loss_embedding.levels) != (0, ):
@@ -144,17 +163,23 @@ class SemiConvColoringHead(BaseMaskHead):
         # dense heads, so that the many background cells do not dominate the first steps
         nn.init.normal_(self.maps[0].weight, std=0.01)
         nn.init.constant_(self.maps[0].bias, -math.log(99))
+        if self.pixel_sigma:
+            # s = 0 everywhere: the paper's one learned sigma until the BCE moves it
+            nn.init.zeros_(self.sigma_map[0].weight)
+            nn.init.zeros_(self.sigma_map[0].bias)
 
-    def forward(self, x: Tuple[Tensor, ...]) -> Tuple[Tensor, Tensor, Tensor]:
-        """Phi and the logit maps from FPN features.
+    def forward(self, x: Tuple[Tensor, ...]
+                ) -> Tuple[Tensor, Tensor, Tensor, Optional[Tensor]]:
+        """Phi and the maps from FPN features.
 
         Args:
             x (tuple[Tensor]): FPN levels, finest first, (N, C_in, H_l, W_l).
 
         Returns:
-            tuple[Tensor, Tensor, Tensor]: Phi (N, D, h, w), the foreground logits and the
-            seed logits (N, num_classes, h, w), with (h, w) = the finest level's x 4 /
-            ``phi_stride``, in the dtype autocast gives.
+            tuple: Phi (N, D, h, w), the foreground logits and the seed logits
+            (N, num_classes, h, w), and the log sigma offsets s (N, 1, h, w) with
+            ``pixel_sigma`` or None; (h, w) = the finest level's x 4 / ``phi_stride``, in the
+            dtype autocast gives.
         """
         size = x[0].shape[-2:]
         fused = self.lateral_convs[0](x[0])
@@ -163,7 +188,8 @@ class SemiConvColoringHead(BaseMaskHead):
                                           align_corners=False)
         fused = self.fused_convs(fused)
         fg_logits, seed_logits = self.maps(fused).split(self.num_classes, dim=1)
-        return self.phi_subnet(fused), fg_logits, seed_logits
+        log_sigma = self.sigma_map(fused) if self.pixel_sigma else None
+        return self.phi_subnet(fused), fg_logits, seed_logits, log_sigma
 
     def psi(self, phi: Tensor) -> Tensor:
         """Psi = Phi + u_hat (eq. 6) in float32, or Phi alone without ``use_u_hat``.
@@ -182,20 +208,22 @@ class SemiConvColoringHead(BaseMaskHead):
                                        self.embed_dims, phi.device)
 
     def loss_by_feat(self, phi: Tensor, fg_logits: Tensor, seed_logits: Tensor,
-                     batch_gt_instances: InstanceList, batch_img_metas: List[dict],
-                     **kwargs) -> Dict[str, Tensor]:
-        """The four losses of the class docstring, and diagnostics.
+                     log_sigma: Optional[Tensor], batch_gt_instances: InstanceList,
+                     batch_img_metas: List[dict], **kwargs) -> Dict[str, Tensor]:
+        """The losses of the class docstring, and diagnostics.
 
         Args:
             phi (Tensor): (N, D, h, w).
             fg_logits, seed_logits (Tensor): (N, num_classes, h, w).
+            log_sigma (Tensor, optional): (N, 1, h, w) log sigma offsets (``pixel_sigma``).
             batch_gt_instances (list[InstanceData]): ``masks`` padded to the batch input
                 (BaseMaskHead.loss does it) and ``labels``.
             batch_img_metas (list[dict]): image metas.
 
         Returns:
-            dict: ``loss_embedding``, ``loss_kernel``, ``loss_fg``, ``loss_seed`` and the
-            logged, non-loss ``sigma_px``, ``logk_own``, ``logk_other``. Every loss is finite,
+            dict: ``loss_embedding``, ``loss_kernel``, ``loss_fg``, ``loss_seed`` (and
+            ``loss_sigma``) and the logged, non-loss ``sigma_px`` (the mean over instances
+            with ``pixel_sigma``), ``logk_own``, ``logk_other``. Every loss is finite,
             with a gradient path, for a batch without instances.
         """
         psi = self.psi(phi)
@@ -207,8 +235,16 @@ class SemiConvColoringHead(BaseMaskHead):
         # per instance: the mean Psi of its cells is the seed of K over its whole image
         inst, ys, xs = masks.nonzero(as_tuple=True)
         rows = psi.permute(0, 2, 3, 1).reshape(-1, psi.size(1))
-        centres, _ = member_means(rows[(img_ids[inst] * h + ys) * w + xs], inst, masks.size(0))
-        log_k = self.kernel.log_affinity(psi[img_ids], centres)  # (K, h, w)
+        cells = (img_ids[inst] * h + ys) * w + xs
+        centres, _ = member_means(rows[cells], inst, masks.size(0))
+        sigma, losses = None, {}
+        if log_sigma is not None:
+            s = log_sigma.float().flatten()[cells]
+            s_mean, _ = member_means(s[:, None], inst, masks.size(0))  # (K, 1)
+            sigma = self.kernel.sigma * s_mean[:, 0].exp()
+            losses['loss_sigma'] = (self.loss_sigma(s, s_mean[inst, 0].detach())
+                                    if masks.size(0) else log_sigma.sum() * 0)
+        log_k = self.kernel.log_affinity(psi[img_ids], centres, sigma)  # (K, h, w)
         fg_target = psi.new_zeros(n * self.num_classes, h, w)
         seed_target = psi.new_zeros(n * self.num_classes, h, w)
         if masks.size(0):
@@ -223,8 +259,8 @@ class SemiConvColoringHead(BaseMaskHead):
         loss_fg = self.loss_fg(fg_logits.float().flatten(), fg_target.flatten())
         loss_seed = self.loss_seed(seed_logits.float().sigmoid(), seed_target)
         return dict(loss_embedding=loss_embedding, loss_kernel=loss_kernel, loss_fg=loss_fg,
-                    loss_seed=loss_seed, **self._kernel_diagnostics(log_k.detach(), masks,
-                                                                     img_ids, n))
+                    loss_seed=loss_seed, **losses,
+                    **self._kernel_diagnostics(log_k.detach(), masks, img_ids, n, sigma))
 
     def _targets_on_cells(self, batch_gt_instances: InstanceList, size: Tuple[int, int],
                           device: torch.device) -> Tuple[Tensor, Tensor, Tensor]:
@@ -238,10 +274,12 @@ class SemiConvColoringHead(BaseMaskHead):
         return torch.cat(masks), torch.cat(img_ids), torch.cat(labels)
 
     def _kernel_diagnostics(self, log_k: Tensor, masks: Tensor, img_ids: Tensor,
-                            num_images: int) -> Dict[str, Tensor]:
-        """sigma in input pixels and mean log K of each instance's own cells and of the cells
-        of the other instances of its image (logged, not losses)."""
-        out = dict(sigma_px=self.kernel.sigma.detach() * self.coord_scale)
+                            num_images: int, sigma: Optional[Tensor]) -> Dict[str, Tensor]:
+        """sigma in input pixels (the mean over instances of ``sigma`` (K, ) if given) and mean
+        log K of each instance's own cells and of the cells of the other instances of its
+        image (logged, not losses)."""
+        sigma = self.kernel.sigma if sigma is None or not len(sigma) else sigma.mean()
+        out = dict(sigma_px=sigma.detach() * self.coord_scale)
         if masks.size(0):
             union = masks.new_zeros((num_images, ) + masks.shape[1:])
             union.index_put_((img_ids, ), masks, accumulate=True)
@@ -252,8 +290,8 @@ class SemiConvColoringHead(BaseMaskHead):
         return out
 
     def predict_by_feat(self, phi: Tensor, fg_logits: Tensor, seed_logits: Tensor,
-                        batch_img_metas: List[dict], rescale: bool = True,
-                        **kwargs) -> InstanceList:
+                        log_sigma: Optional[Tensor], batch_img_metas: List[dict],
+                        rescale: bool = True, **kwargs) -> InstanceList:
         """Greedy seed decoding of every image (class docstring).
 
         Returns:
@@ -261,14 +299,17 @@ class SemiConvColoringHead(BaseMaskHead):
             with ``rescale``, else the input's), ``scores``, ``labels`` and ``bboxes`` from the
             masks.
         """
-        maps = torch.cat([self.psi(phi), fg_logits.float(), seed_logits.float()], dim=1)
+        if log_sigma is None:  # the kernel's one sigma: s = 0 everywhere
+            log_sigma = phi.new_zeros((phi.size(0), 1) + phi.shape[-2:])
+        maps = torch.cat([self.psi(phi), fg_logits.float(), seed_logits.float(),
+                          log_sigma.float()], dim=1)
         return [self._predict_by_feat_single(m, meta, rescale)
                 for m, meta in zip(maps, batch_img_metas)]
 
     def _predict_by_feat_single(self, maps: Tensor, img_meta: dict,
                                 rescale: bool) -> InstanceData:
-        """Decode one image from ``maps`` (D + 2 num_classes, h, w): Psi (float32), then the
-        foreground and the seed logits.
+        """Decode one image from ``maps`` (D + 2 num_classes + 1, h, w): Psi (float32), the
+        foreground and the seed logits, and the log sigma offsets.
 
         ``test_cfg.decode_at = 'input'`` (default) first takes the maps to the input's pixels
         (bilinear, which reproduces u_hat exactly), so that masks follow the foreground and
@@ -282,8 +323,10 @@ class SemiConvColoringHead(BaseMaskHead):
             maps = F.interpolate(maps[None], scale_factor=stride, mode='bilinear',
                                  align_corners=False)[0, :, :img_h, :img_w]
             stride = 1
-        psi, fg, seeds = maps.split([self.embed_dims, self.num_classes, self.num_classes])
-        masks, scores, labels = self.decode(psi, fg.sigmoid(), seeds.sigmoid(), stride**2)
+        psi, fg, seeds, log_sigma = maps.split(
+            [self.embed_dims, self.num_classes, self.num_classes, 1])
+        masks, scores, labels = self.decode(psi, fg.sigmoid(), seeds.sigmoid(), stride**2,
+                                            log_sigma[0])
         results = InstanceData()
         if masks.size(0):
             out = self._resize_masks(masks, stride, (img_h, img_w), (out_h, out_w))
@@ -317,8 +360,8 @@ class SemiConvColoringHead(BaseMaskHead):
         return (up > 0.5) | (owner & (union > 0.5))
 
     @torch.no_grad()
-    def decode(self, psi: Tensor, fg: Tensor, seeds: Tensor,
-               cell_area: float = 1.) -> Tuple[Tensor, Tensor, Tensor]:
+    def decode(self, psi: Tensor, fg: Tensor, seeds: Tensor, cell_area: float = 1.,
+               log_sigma: Optional[Tensor] = None) -> Tuple[Tensor, Tensor, Tensor]:
         """Greedy seeds on a grid of cells or pixels (section 3.4), class by class.
 
         Args:
@@ -326,6 +369,8 @@ class SemiConvColoringHead(BaseMaskHead):
             fg (Tensor): (num_classes, h, w) foreground probabilities.
             seeds (Tensor): (num_classes, h, w) seed scores.
             cell_area (float): input pixels per grid cell (for ``min_area``).
+            log_sigma (Tensor, optional): (h, w) log sigma offsets; a seed u cuts with
+                ``sigma exp(s(u))``. None: the kernel's sigma.
 
         Returns:
             tuple[Tensor, Tensor, Tensor]: masks (n, h, w) bool on the grid, scores (n,) and
@@ -333,12 +378,15 @@ class SemiConvColoringHead(BaseMaskHead):
         """
         cfg = self.test_cfg
         cap = cfg.get('max_per_img', 100)
+        sigma = self.kernel.sigma.expand(psi[0].numel())
+        if log_sigma is not None:
+            sigma = sigma * log_sigma.float().flatten().exp()
         masks, scores, labels = [], [], []
         for c in range(self.num_classes):
             if len(masks) >= cap:
                 break
             m, s = self._decode_class(psi.flatten(1), fg[c].flatten(), seeds[c].flatten(),
-                                      cap - len(masks), cell_area)
+                                      sigma, cap - len(masks), cell_area)
             masks += [mask.view(psi.shape[-2:]) for mask in m]
             scores += s
             labels += [c] * len(m)
@@ -350,10 +398,10 @@ class SemiConvColoringHead(BaseMaskHead):
         return (torch.stack(masks)[order], scores_t[order],
                 torch.tensor(labels, device=psi.device)[order])
 
-    def _decode_class(self, psi: Tensor, fg: Tensor, seeds: Tensor, cap: int,
+    def _decode_class(self, psi: Tensor, fg: Tensor, seeds: Tensor, sigma: Tensor, cap: int,
                       cell_area: float) -> Tuple[List[Tensor], List[Tensor]]:
-        """The greedy loop on one class: psi (D, P), fg and seeds (P,) -> masks (P,) bool and
-        their seed scores.
+        """The greedy loop on one class: psi (D, P), fg, seeds and the bandwidth each cell
+        would cut with as a seed, sigma (P,) -> masks (P,) bool and their seed scores.
 
         With ``test_cfg.absorb_fragments`` (a departure from the paper's decoding, off by
         default), a mask below ``min_area`` is not dropped with its pixels: each of them joins
@@ -371,7 +419,7 @@ class SemiConvColoringHead(BaseMaskHead):
             score, idx = candidates.max(0)
             if score < cfg.get('seed_thr', 0.5):
                 break
-            log_k = self.kernel.log_affinity(psi[None], psi[None, :, idx])[0]
+            log_k = self.kernel.log_affinity(psi[None], psi[None, :, idx], sigma[idx, None])[0]
             mask = (log_k > log_thr) & (fg if cfg.get('overlap', False) else free)
             mask[idx] = True  # the seed itself, also where the kernel is degenerate
             candidates[mask] = 0
@@ -387,8 +435,9 @@ class SemiConvColoringHead(BaseMaskHead):
             return masks, scores
         kept = torch.stack([m for m, b in zip(masks, big) if b])
         orphans = torch.stack([m for m, b in zip(masks, big) if not b]).any(0) & ~kept.any(0)
-        seeds_psi = psi[:, torch.stack(seed_idx)[big]].t()  # (n_kept, D)
+        kept_seeds = torch.stack(seed_idx)[big]
         log_k = self.kernel.log_affinity(psi[:, orphans][None].expand(len(kept), -1, -1),
-                                         seeds_psi)  # (n_kept, n_orphans)
+                                         psi[:, kept_seeds].t(),
+                                         sigma[kept_seeds])  # (n_kept, n_orphans)
         kept[log_k.argmax(0), orphans.nonzero()[:, 0]] = True
         return list(kept), [s for s, b in zip(scores, big) if b]

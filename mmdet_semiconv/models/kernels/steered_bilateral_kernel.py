@@ -104,20 +104,26 @@ class SteeredBilateralKernel(BaseModule):
             psi = psi.float()
             return self.log_affinity(psi, self.seed(psi, scores, mode))
 
-    def log_affinity(self, psi: Tensor, psi_seed: Tensor) -> Tensor:
+    def log_affinity(self, psi: Tensor, psi_seed: Tensor,
+                     sigma: Optional[Tensor] = None) -> Tensor:
         """log K_sigma(seed, u) of eq. (10) (or 7) for every cell u, one seed per map.
 
         Args:
             psi (Tensor): (R, D, *S) Psi, e.g. (R, D, M, M) on RoI grids or (R, D, H, W) on
                 whole images.
             psi_seed (Tensor): (R, D) the seed's Psi of each map.
+            sigma (Tensor, optional): (R, ) a bandwidth per map, in embedding units (the
+                per-instance sigma of the colouring head's ``pixel_sigma`` departure). The
+                learned ``sigma`` of this kernel by default, as in the paper.
 
         Returns:
             Tensor: (R, *S) float32 log K, <= 0.
         """
         with torch.autocast(device_type=psi.device.type, enabled=False):
+            shape = (-1, ) + (1, ) * (psi.dim() - 2)
             psi_seed = psi_seed.float().reshape(psi_seed.shape + (1, ) * (psi.dim() - 2))
+            sigma = self.sigma if sigma is None else sigma.float().reshape(shape)
             sq_dist = (psi.float() - psi_seed).pow(2).sum(dim=1)
             if self.form == 'laplacian':
-                return -(sq_dist + _DIST_EPS).sqrt() / self.sigma
-            return -sq_dist / (2 * self.sigma.pow(2))
+                return -(sq_dist + _DIST_EPS).sqrt() / sigma
+            return -sq_dist / (2 * sigma.pow(2))

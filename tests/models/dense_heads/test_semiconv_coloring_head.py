@@ -50,7 +50,8 @@ def _squares(size=64):
 @pytest.mark.parametrize('phi_stride', [4, 2, 1])
 def test_forward_shapes_follow_phi_stride(phi_stride):
     head = _head(phi_stride=phi_stride, embed_dims=4)
-    phi, fg, seeds = head(_feats())
+    phi, fg, seeds, log_sigma = head(_feats())
+    assert log_sigma is None
     size = 16 * 4 // phi_stride
     assert phi.shape == (2, 4, size, size)
     assert fg.shape == seeds.shape == (2, 2, size, size)
@@ -97,14 +98,14 @@ def test_seed_and_foreground_targets_come_from_the_masks_of_each_class():
     """Through the losses: perfect maps give a lower loss_fg than the opposite maps."""
     head = _head(phi_stride=4)
     gts = [_gt(_squares(), [0, 0, 1])]
-    phi, _, _ = head(_feats(n=1))
+    phi = head(_feats(n=1))[0]
     fg = torch.zeros(1, 2, 16, 16)
     # cell j reads input pixel 2 + 4 j: the two touching squares of class 0 and the one of
     # class 1 on the stride-4 cells
     fg[0, 0, 2:5, 2:7] = 1
     fg[0, 1, 10:12, 10:12] = 1
-    good = head.loss_by_feat(phi, (fg * 2 - 1) * 10, fg * 0, gts, [{}])['loss_fg']
-    bad = head.loss_by_feat(phi, (1 - fg * 2) * 10, fg * 0, gts, [{}])['loss_fg']
+    good = head.loss_by_feat(phi, (fg * 2 - 1) * 10, fg * 0, None, gts, [{}])['loss_fg']
+    bad = head.loss_by_feat(phi, (1 - fg * 2) * 10, fg * 0, None, gts, [{}])['loss_fg']
     assert good < 1e-3 < bad
 
 
@@ -182,17 +183,17 @@ def test_fragments_are_absorbed_by_the_nearest_seed_only_when_asked():
 def test_predict_gives_masks_at_the_original_size_with_boxes():
     head = _head(num_classes=1)
     head.eval()
-    phi, fg, seeds = head(_feats(n=1, size=16))
+    phi, fg, seeds, _ = head(_feats(n=1, size=16))
     # force one confident seed: the maps are 32 x 32 cells at stride 2
     fg = torch.full_like(fg, -10.)
     fg[..., 4:10, 4:10] = 10.
     seeds = fg.clone()
     meta = dict(img_shape=(60, 62), ori_shape=(120, 124), batch_input_shape=(64, 64))
-    res = head.predict_by_feat(phi, fg, seeds, [meta], rescale=True)[0]
+    res = head.predict_by_feat(phi, fg, seeds, None, [meta], rescale=True)[0]
     assert res.masks.shape[1:] == (120, 124) and res.masks.dtype == torch.bool
     assert len(res.masks) >= 1 and res.bboxes.shape == (len(res.masks), 4)
     assert res.masks.any(0)[18:38, 18:38].all() and not res.masks.any(0)[60:].any()
-    empty = head.predict_by_feat(phi, fg * 0 - 10, seeds, [meta], rescale=False)[0]
+    empty = head.predict_by_feat(phi, fg * 0 - 10, seeds, None, [meta], rescale=False)[0]
     assert empty.masks.shape == (0, 60, 62) and len(empty.scores) == 0
 
 
@@ -221,28 +222,67 @@ def test_the_coloring_dilemma_on_the_heads_network():
     assert results[(True, 'K')] < 0.5
 
 
+@pytest.mark.parametrize('pixel_sigma', [False, True])
 @pytest.mark.parametrize('dtype', [torch.bfloat16])
-def test_losses_under_autocast_keep_psi_and_log_k_in_float32(dtype):
-    head = _head()
+def test_losses_under_autocast_keep_psi_and_log_k_in_float32(dtype, pixel_sigma):
+    head = _head(pixel_sigma=pixel_sigma)
     seen = []
     affinity = head.kernel.log_affinity
 
-    def recording(psi, seed):
-        out = affinity(psi, seed)
+    def recording(psi, seed, sigma=None):
+        out = affinity(psi, seed, sigma)
         seen.append((psi.dtype, out.dtype))
         return out
 
     head.kernel.log_affinity = recording
     gts = [_gt(_squares(), [0, 0, 1]), _gt(_squares()[:2], [1, 1])]
     with torch.autocast('cpu', dtype=dtype):
-        phi, fg, seeds = head(_feats())
-        losses = head.loss_by_feat(phi, fg, seeds, gts, [{}, {}])
+        outs = head(_feats())
+        losses = head.loss_by_feat(*outs, gts, [{}, {}])
+    phi = outs[0]
     assert phi.dtype == dtype
     assert seen == [(torch.float32, torch.float32)]
     total = sum(v for k, v in losses.items() if k.startswith('loss'))
     assert torch.isfinite(total)
     total.backward()
     assert torch.isfinite(head.kernel.log_sigma.grad)
+
+
+def test_pixel_sigma_starts_as_the_papers_kernel_and_learns_from_it():
+    """The departure's map s is 0 at initialisation: the losses are the one-sigma head's;
+    the kernel's BCE trains s, and loss_sigma pulls an instance's cells to their mean."""
+    feats = _feats()
+    gts = [_gt(_squares(), [0, 0, 1]), _gt(_squares()[:1], [1])]
+    paper = _head()
+    departure = _head(pixel_sigma=True)
+    missing, _ = departure.load_state_dict(paper.state_dict(), strict=False)
+    assert sorted(missing) == ['sigma_map.0.bias', 'sigma_map.0.weight']
+    outs = departure(feats)
+    assert outs[3].shape == (2, 1, 32, 32) and (outs[3] == 0).all()
+    ref = paper.loss_by_feat(*paper(feats), gts, [{}, {}])
+    losses = departure.loss_by_feat(*outs, gts, [{}, {}])
+    for key, value in ref.items():
+        assert torch.allclose(losses[key], value), key
+    assert losses['loss_sigma'] == 0
+    sum(v for k, v in losses.items() if k.startswith('loss')).backward()
+    assert departure.sigma_map[0].weight.grad.abs().sum() > 0
+    # an instance whose cells disagree about s pays loss_sigma
+    log_sigma = torch.zeros_like(outs[3])
+    log_sigma[0, 0, 5:8, 5:8] = 1.
+    assert departure.loss_by_feat(outs[0], outs[1], outs[2], log_sigma, gts,
+                                  [{}, {}])['loss_sigma'] > 0
+
+
+def test_a_seed_cuts_with_its_own_sigma():
+    """Oracle Psi (each cell at its square's centroid): sigma 0.05 keeps the three squares
+    apart; a seed map of sigma x 100 joins the centroids, 10-30 px (0.3-0.9 units) apart."""
+    head = _head(num_classes=1, embed_dims=4, pixel_sigma=True,
+                 kernel=dict(type='SteeredBilateralKernel', sigma=0.05))
+    masks = torch.from_numpy(_squares()).bool()
+    psi, fg = _oracle(masks), masks.any(0)[None].float()
+    assert len(head.decode(psi, fg, fg * 0.9, log_sigma=torch.zeros(64, 64))[0]) == 3
+    wide = head.decode(psi, fg, fg * 0.9, log_sigma=torch.full((64, 64), math.log(100.)))[0]
+    assert len(wide) == 1 and torch.equal(wide[0], masks.any(0))
 
 
 def test_config_errors_name_the_field():
