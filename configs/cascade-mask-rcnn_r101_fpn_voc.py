@@ -3,7 +3,7 @@
 # mask-rcnn_r101_fpn_voc.py.
 _base_ = [
     'mmdet::_base_/models/cascade-mask-rcnn_r50_fpn.py', './_base_/datasets/voc12_instance.py',
-    './_base_/schedules/schedule_24e.py', 'mmdet::_base_/default_runtime.py'
+    './_base_/schedules/schedule_24e.py', './_base_/default_runtime.py'
 ]
 
 custom_imports = dict(imports=['mmdet_semiconv'], allow_failed_imports=False)  # VOCAPrMetric

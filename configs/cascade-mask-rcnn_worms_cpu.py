@@ -2,7 +2,7 @@
 # (ResNet-18 with 16 base channels from scratch, 64-channel FPN and heads).
 _base_ = [
     'mmdet::_base_/models/cascade-mask-rcnn_r50_fpn.py', './_base_/datasets/synthetic_worms.py',
-    './_base_/schedules/schedule_cpu_300it.py', 'mmdet::_base_/default_runtime.py'
+    './_base_/schedules/schedule_cpu_300it.py', './_base_/default_runtime.py'
 ]
 # the checkpoint loader with the allow-list (torch >= 2.6), so that `mim test` and load_from
 # read this config's own checkpoints; the model is plain mmdet

@@ -2,7 +2,7 @@
 # training (its checkpoint is semiconv_voc.py's load_from), trained from the ImageNet R101.
 _base_ = [
     'mmdet::_base_/models/mask-rcnn_r50_fpn.py', './_base_/datasets/voc12_instance.py',
-    './_base_/schedules/schedule_24e.py', 'mmdet::_base_/default_runtime.py'
+    './_base_/schedules/schedule_24e.py', './_base_/default_runtime.py'
 ]
 
 custom_imports = dict(imports=['mmdet_semiconv'], allow_failed_imports=False)  # VOCAPrMetric

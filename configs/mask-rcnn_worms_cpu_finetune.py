@@ -5,7 +5,7 @@
 #       --cfg-options load_from=work_dirs/mask-rcnn_worms_cpu/iter_300.pth
 _base_ = [
     './_base_/models/mask-rcnn_r18_fpn_cpu.py', './_base_/datasets/synthetic_worms.py',
-    './_base_/schedules/schedule_cpu_finetune_300it.py', 'mmdet::_base_/default_runtime.py'
+    './_base_/schedules/schedule_cpu_finetune_300it.py', './_base_/default_runtime.py'
 ]
 # the checkpoint loader with the allow-list (torch >= 2.6), so that `mim test` and load_from
 # read this config's own checkpoints; the model is plain mmdet

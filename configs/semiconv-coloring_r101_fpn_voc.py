@@ -2,7 +2,7 @@
 # maps). NOT TRAINED: it needs a GPU and the data set (docs/data_preparation.md).
 _base_ = [
     './_base_/models/semiconv-coloring_r50_fpn.py', './_base_/datasets/voc12_instance.py',
-    './_base_/schedules/schedule_24e.py', 'mmdet::_base_/default_runtime.py'
+    './_base_/schedules/schedule_24e.py', './_base_/default_runtime.py'
 ]
 custom_imports = dict(imports=['mmdet_semiconv'], allow_failed_imports=False)
 

@@ -23,7 +23,9 @@ The image is the union of all instances, 0/255 in three channels (PNG), so mmdet
 atomically.
 """
 import json
+import os
 import os.path as osp
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional, Tuple, Union
 
@@ -200,9 +202,42 @@ def write_coco_split(out_dir: str, split: str, images: List[List[np.ndarray]],
         str: the annotation file.
     """
     ann_file = osp.join('annotations', f'{split}.json')
+    refuse_foreign_split(out_dir, split)
     with built_beside(out_dir, f'.building-{split}', [ann_file, split]) as build:
         _write_coco_split(build, split, images, classes, info)
     return osp.join(out_dir, ann_file)
+
+
+#: what the generator names its images; a split folder holding anything else is not its own
+_GENERATED_IMAGE = re.compile(r'\d{5}\.png')
+
+
+def refuse_foreign_split(out_dir: str, split: str) -> None:
+    """Refuse to replace a split this generator did not write: ``annotations/<split>.json``
+    must carry its ``info.description`` and ``<split>/`` hold only its ``00001.png``-style
+    images (a stopped run leaves the folder without the json; it is ours to replace)."""
+    if osp.lexists(out_dir) and not osp.isdir(out_dir):
+        raise ValueError(f'{out_dir} is a file: give a folder as --out')
+    ann = osp.join(out_dir, 'annotations', f'{split}.json')
+    if osp.lexists(ann):
+        try:
+            with open(ann) as f:
+                description = json.load(f).get('info', {}).get('description', '')
+        except (OSError, ValueError, AttributeError):
+            description = ''
+        if not str(description).startswith('mmdet_semiconv '):
+            raise ValueError(f'{ann} was not written by this generator (its info.description '
+                             f'is {description!r}): give an empty or new --out, the generator '
+                             f'replaces {split}/ and annotations/{split}.json')
+    folder = osp.join(out_dir, split)
+    if osp.isdir(folder):
+        foreign = sorted(n for n in os.listdir(folder) if not _GENERATED_IMAGE.fullmatch(n))
+        if foreign:
+            raise ValueError(f'{folder} holds files the generator did not write '
+                             f'({foreign[:3]}): give an empty or new --out')
+    elif osp.lexists(folder):
+        raise ValueError(f'{folder} is a file, where the generator writes its {split} images: '
+                         'give an empty or new --out')
 
 
 def _write_coco_split(out_dir: str, split: str, images: List[List[np.ndarray]],

@@ -1,3 +1,3 @@
-from .hooks import SemiConvFinetuneHook, PretrainedCheckpointError
+from .hooks import NonFiniteLossHook, PretrainedCheckpointError, SemiConvFinetuneHook
 
-__all__ = ['SemiConvFinetuneHook', 'PretrainedCheckpointError']
+__all__ = ['SemiConvFinetuneHook', 'PretrainedCheckpointError', 'NonFiniteLossHook']

@@ -136,6 +136,45 @@ def test_the_generator_refuses_settings_that_give_no_data(tmp_path, argv, messag
     assert not (tmp_path / 'data').exists()
 
 
+def _generator(argv):
+    import subprocess
+    import sys
+    from conftest import REPO
+    return subprocess.run([sys.executable, osp.join(REPO, 'tools', 'dataset_converters',
+                                                   'generate_synthetic.py'), *argv],
+                          capture_output=True, text=True)
+
+
+@pytest.mark.parametrize('own', ['annotations/val.json', 'train/photo.jpg', 'train'])
+def test_the_generator_never_replaces_a_users_files(tmp_path, own):
+    """A folder of the user's own train/, val/ and annotations/ is refused, untouched."""
+    out = tmp_path / 'mine'
+    (out / 'annotations').mkdir(parents=True)
+    (out / 'val').mkdir()
+    (out / 'annotations' / 'val.json').write_text(json.dumps({'info': {'description': 'mine'}}))
+    path = out / own
+    if own == 'train':
+        path.write_text('a file')
+    else:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(path.read_text() if path.exists() else 'my photo')
+    before = {p: p.read_bytes() for p in out.rglob('*') if p.is_file()}
+    res = _generator(['worms', '--num-train', '1', '--num-val', '1', '--out', str(out)])
+    assert res.returncode == 2 and 'give an empty or new --out' in res.stderr, res.stderr
+    assert {p: p.read_bytes() for p in out.rglob('*') if p.is_file()} == before
+
+
+def test_the_generator_replaces_its_own_output(tmp_path):
+    out = str(tmp_path / 'data')
+    for seed in ('0', '5'):
+        res = _generator(['nuclei', '--num-train', '1', '--num-val', '1', '--train-seed', seed,
+                          '--out', out])
+        assert res.returncode == 0, res.stderr
+    with open(osp.join(out, 'annotations', 'train.json')) as f:
+        assert json.load(f)['info']['seed'] == 5
+    assert _generator(['dots', '--out', osp.join(out, 'train', '00001.png')]).returncode == 2
+
+
 def test_a_killed_writer_leaves_no_temporary_file_behind_the_next_write(tmp_path):
     from mmdet_semiconv.datasets.coco_io import atomic_write_bytes
     target = tmp_path / 'train.json'

@@ -137,13 +137,15 @@ def test_companion_terms_without_instances_are_zero_with_a_gradient_path():
         [psi], [torch.zeros(0, 6, 6, dtype=torch.bool)], torch.zeros(0, dtype=torch.long)) == {}
 
 
+@pytest.mark.parametrize('value', [-1., float('nan'), float('inf')])
 @pytest.mark.parametrize('field', ['loss_weight', 'boundary_weight', 'repulsion_margin'])
-def test_a_negative_weight_is_refused(field):
+def test_a_negative_or_non_finite_weight_is_refused(field, value):
     with pytest.raises(ValueError, match=field):
-        SemiConvEmbeddingLoss(**{field: -1.})
+        SemiConvEmbeddingLoss(**{field: value})
 
 
-def test_a_negative_weight_of_the_bce_on_k_is_refused():
+@pytest.mark.parametrize('value', [-0.25, float('nan')])
+def test_a_negative_or_nan_weight_of_the_bce_on_k_is_refused(value):
     from mmdet_semiconv.models.losses import LogSpaceBCELoss
-    with pytest.raises(ValueError, match='loss_weight must be >= 0'):
-        LogSpaceBCELoss(loss_weight=-0.25)
+    with pytest.raises(ValueError, match='loss_weight must be finite and >= 0'):
+        LogSpaceBCELoss(loss_weight=value)

@@ -56,8 +56,9 @@ def test_rejects_bad_arguments():
         SteeredBilateralKernel(form='cauchy')
     with pytest.raises(ValueError, match='test_seed'):
         SteeredBilateralKernel(test_seed='max')
-    with pytest.raises(ValueError, match='sigma'):
-        SteeredBilateralKernel(sigma=0.)
+    for sigma in (0., float('nan'), float('inf')):
+        with pytest.raises(ValueError, match='sigma must be finite and > 0'):
+            SteeredBilateralKernel(sigma=sigma)
 
 
 def test_float32_under_autocast_near_image_coordinate_1000():

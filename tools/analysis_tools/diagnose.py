@@ -11,24 +11,25 @@ import json
 from mmengine.config import DictAction
 
 from mmdet.apis import init_detector
-from mmdet_semiconv.evaluation import gt_box_diagnostics, evaluation_split
+from mmdet_semiconv.evaluation import evaluation_split, gt_box_diagnostics
+from mmdet_semiconv.utils.cli import output_file, write_json_out
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config')
     parser.add_argument('checkpoint')
-    parser.add_argument('--out', help='write the numbers as json here')
+    parser.add_argument('--out', type=output_file, help='write the numbers as json here')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
     model = init_detector(args.config, args.checkpoint, device=args.device,
                           cfg_options=args.cfg_options)
     out = gt_box_diagnostics(model, *evaluation_split(model))
-    print(json.dumps(out, indent=1))
+    text = json.dumps(out, indent=1)
+    print(text)
     if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(out, f, indent=1)
+        write_json_out(args.out, text)
 
 
 if __name__ == '__main__':

@@ -13,7 +13,8 @@ import argparse
 import dataclasses
 
 from mmdet_semiconv.datasets import (DotGridConfig, NucleiConfig, WormConfig,
-                                     generate_dot_split, generate_split)
+                                     generate_dot_split, generate_split,
+                                     refuse_foreign_split)
 
 #: the random families: subcommand -> (settings, default output folder)
 FAMILIES = {'worms': (WormConfig, 'data/synthetic_worms'),
@@ -51,11 +52,17 @@ def main():
         cfg = cls(**{f.name: getattr(args, f.name) for f in dataclasses.fields(cls)})
     except ValueError as e:  # the settings' own check, named by field
         parser.error(str(e))
-    if args.kind in FAMILIES:
-        generate_split(args.out, 'train', args.num_train, args.train_seed, cfg)
-        generate_split(args.out, 'val', args.num_val, args.val_seed, cfg)
-    else:
-        generate_dot_split(args.out, 'train', args.num, cfg)
+    try:
+        if args.kind in FAMILIES:
+            # both splits are checked before either is written
+            for split in ('train', 'val'):
+                refuse_foreign_split(args.out, split)
+            generate_split(args.out, 'train', args.num_train, args.train_seed, cfg)
+            generate_split(args.out, 'val', args.num_val, args.val_seed, cfg)
+        else:
+            generate_dot_split(args.out, 'train', args.num, cfg)
+    except ValueError as e:  # an output that is not the generator's to replace
+        parser.error(str(e))
 
 
 if __name__ == '__main__':

@@ -1,3 +1,4 @@
-from .semiconv_finetune_hook import SemiConvFinetuneHook, PretrainedCheckpointError
+from .non_finite_loss_hook import NonFiniteLossHook
+from .semiconv_finetune_hook import PretrainedCheckpointError, SemiConvFinetuneHook
 
-__all__ = ['SemiConvFinetuneHook', 'PretrainedCheckpointError']
+__all__ = ['SemiConvFinetuneHook', 'PretrainedCheckpointError', 'NonFiniteLossHook']

@@ -56,8 +56,8 @@ class SteeredBilateralKernel(BaseModule):
         for name, seed in (('train_seed', train_seed), ('test_seed', test_seed)):
             if seed not in self.SEEDS:
                 raise ValueError(f'{name} must be one of {self.SEEDS}, got {seed!r}')
-        if sigma <= 0:
-            raise ValueError(f'sigma must be > 0, got {sigma}')
+        if not (math.isfinite(sigma) and sigma > 0):
+            raise ValueError(f'sigma must be finite and > 0, got {sigma}')
         self.form = form
         self.train_seed = train_seed
         self.test_seed = test_seed

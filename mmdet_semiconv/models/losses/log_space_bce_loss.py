@@ -1,4 +1,6 @@
 """LogSpaceBCELoss: binary cross-entropy of a probability given by its logarithm."""
+import math
+
 import torch
 import torch.nn as nn
 from torch import Tensor
@@ -37,8 +39,9 @@ class LogSpaceBCELoss(nn.Module):
 
     def __init__(self, loss_weight: float = 1.0) -> None:
         super().__init__()
-        if loss_weight < 0:
-            raise ValueError(f'loss_weight must be >= 0, got {loss_weight}: a negative weight '
+        if not (math.isfinite(loss_weight) and loss_weight >= 0):
+            raise ValueError(f'loss_weight must be finite and >= 0, got {loss_weight}: a '
+                             'NaN trains NaN to the end, a negative weight '
                              'trains K away from the ground-truth masks (0 switches it off)')
         self.loss_weight = loss_weight
 

@@ -1,4 +1,5 @@
 """SemiConvEmbeddingLoss: the attractive embedding loss of eq. (5), and two companion terms."""
+import math
 from typing import Dict, List, Sequence, Tuple
 
 import torch
@@ -121,9 +122,10 @@ class SemiConvEmbeddingLoss(nn.Module):
                             ('boundary_weight', boundary_weight),
                             ('repulsion_margin', repulsion_margin),
                             ('repulsion_weight', repulsion_weight)):
-            if value < 0:
-                raise ValueError(f'{name} must be >= 0, got {value}: a negative weight '
-                                 'would train the embedding the wrong way')
+            if not (math.isfinite(value) and value >= 0):
+                raise ValueError(f'{name} must be finite and >= 0, got {value}: a NaN trains '
+                                 'NaN to the end, a negative weight trains the embedding the '
+                                 'wrong way')
         self.levels = tuple(levels)
         self.normalize = normalize
         self.loss_weight = loss_weight

@@ -1,0 +1,56 @@
+"""Argument types for the command-line tools: a bad flag is refused by argparse, naming it,
+before any model is built; ``--out`` files are written whole or not at all."""
+import argparse
+import math
+import os
+import os.path as osp
+
+from ..datasets.coco_io import atomic_write_bytes
+
+
+def finite_float(text: str) -> float:
+    """A finite number (``nan`` and ``inf`` are refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r} is not a number')
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f'must be finite, got {text}')
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A finite number > 0."""
+    value = finite_float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f'must be > 0, got {text}')
+    return value
+
+
+def positive_int(text: str) -> int:
+    """An integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r} is not an integer')
+    if value < 1:
+        raise argparse.ArgumentTypeError(f'must be >= 1, got {text}')
+    return value
+
+
+def output_file(text: str) -> str:
+    """A file path to write: not a folder, in a folder that exists or can be made."""
+    if osp.isdir(text):
+        raise argparse.ArgumentTypeError(f'{text} is a folder: give a file name')
+    folder = osp.dirname(osp.abspath(text))
+    parent = folder
+    while not osp.exists(parent):
+        parent = osp.dirname(parent)
+    if not osp.isdir(parent) or not os.access(parent, os.W_OK):
+        raise argparse.ArgumentTypeError(f'{folder} cannot be created or written')
+    return text
+
+
+def write_json_out(path: str, text: str) -> None:
+    """Write a tool's printed json to ``path`` atomically: a kill leaves the old file whole."""
+    atomic_write_bytes(path, text.encode())
