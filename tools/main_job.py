@@ -38,6 +38,9 @@ def parse_args(argv=None):
 
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+#: how far the main job's AP may be from the quoted one and still match: the same command at
+#: one thread on two 2-core x86_64 machines gave box 30.7 / mask 19.9 and 30.6 / 19.6 (issue 27)
+TOLERANCE_AP = 0.5
 #: metafile metric name -> key of mmdet's CocoMetric
 METRICS = {'box AP': 'coco/bbox_mAP', 'mask AP': 'coco/segm_mAP'}
 
@@ -57,14 +60,19 @@ def quoted_results(config: str) -> Optional[Dict[str, float]]:
 
 def compare_with_quoted(metrics: Dict[str, float], quoted: Dict[str, float]) -> str:
     """One line: what the model zoo quotes for this command, what this run gave, and whether
-    they agree to the quoted digit."""
+    they agree to the quoted digit, within ``TOLERANCE_AP`` or not."""
     ran = {name: 100 * float(metrics[key]) for name, key in METRICS.items() if key in metrics}
-    same = all(round(ran.get(name, float('nan')), 1) == value for name, value in quoted.items())
+    gaps = [abs(round(ran.get(name, float('nan')), 1) - value) for name, value in quoted.items()]
     text = ' / '.join(f'{name} {value:.1f}' for name, value in quoted.items())
     got = ' / '.join(f'{name} {ran.get(name, float("nan")):.1f}' for name in quoted)
-    verdict = ('the same' if same else
-               'DIFFERENT: another torch build, CPU, thread count or changed code moves a '
-               '300-iteration CPU run (docs/getting_started.md)')
+    if all(gap < 0.05 for gap in gaps):
+        verdict = 'the same'
+    elif all(gap <= TOLERANCE_AP for gap in gaps):
+        verdict = (f'matches, within {TOLERANCE_AP} AP of the quoted run: the same command on '
+                   'another 2-core CPU of the same kind gave box 30.6 / mask 19.6')
+    else:
+        verdict = ('DIFFERENT: another torch build, CPU, thread count or changed code moves a '
+                   '300-iteration CPU run (docs/getting_started.md)')
     return f'model zoo quotes {text} for this command; this run: {got} ({verdict})'
 
 

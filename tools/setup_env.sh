@@ -3,7 +3,7 @@
 #
 # Idempotent: a stamp in the venv records the hash of every file that decides what is
 # installed; when it matches, nothing is reinstalled, so a second run takes seconds.
-# mmcv is the slow step (~8 min on 2 cores): it is only built when `mmcv._ext` is missing.
+# mmcv is the slow step (9-21 min on fresh 2-core machines: 9 min 33 s, 13 min, 20 min 50 s): it is only built when `mmcv._ext` is missing.
 #
 #   VENV=/path/to/venv tools/setup_env.sh   # default: .venv beside this repository
 set -euo pipefail
@@ -26,7 +26,7 @@ echo "[setup] build requirements (torch, setuptools<81, wheel, ninja)"
 "${pip[@]}" -r "$root/requirements/build.txt"
 
 if ! "$vpy" -c 'import mmcv, mmcv._ext; assert mmcv.__version__ == "2.1.0"' 2>/dev/null; then
-  echo "[setup] building mmcv 2.1.0 with its ops from source (about 8 minutes on 2 cores)"
+  echo "[setup] building mmcv 2.1.0 with its ops from source (9-21 minutes on 2 cores)"
   # FORCE_CUDA=0 builds the CPU ops; on a CUDA machine with nvcc use FORCE_CUDA=1.
   MMCV_WITH_OPS=1 FORCE_CUDA="${FORCE_CUDA:-0}" MAX_JOBS="${MAX_JOBS:-2}" \
     "${pip[@]}" --no-build-isolation -r "$root/requirements/mmcv.txt"

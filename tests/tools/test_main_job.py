@@ -30,6 +30,12 @@ def test_a_run_is_compared_with_the_quoted_numbers():
     assert same.endswith('(the same)') and 'this run: box AP 30.7 / mask AP 19.9' in same
     moved = job.compare_with_quoted({'coco/bbox_mAP': 0.284, 'coco/segm_mAP': 0.188}, quoted)
     assert 'DIFFERENT' in moved and 'box AP 28.4' in moved
+    # what another 2-core CPU of the same kind printed: within the measured tolerance
+    near = job.compare_with_quoted({'coco/bbox_mAP': 0.306, 'coco/segm_mAP': 0.196}, quoted)
+    assert 'matches, within 0.5 AP' in near and 'DIFFERENT' not in near
+    # one metric beyond the tolerance is enough to differ
+    one = job.compare_with_quoted({'coco/bbox_mAP': 0.307, 'coco/segm_mAP': 0.193}, quoted)
+    assert 'DIFFERENT' in one
 
 
 def test_the_schedule_checkpoints_every_50_iterations_and_resumes():
