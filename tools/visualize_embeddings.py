@@ -10,10 +10,10 @@ import torch
 from mmcv.transforms import Compose
 from mmengine.config import DictAction
 from mmdet.apis import init_detector
-from mmdet.structures.bbox import bbox2roi
+from mmdet.structures.bbox import bbox2roi, scale_boxes
 
 import mmdet_semiconv  # noqa: F401
-from mmdet_semiconv.visualization import draw_kernel, draw_result, image_embeddings
+from mmdet_semiconv.visualization import draw_kernel, draw_result
 
 
 @torch.no_grad()
@@ -37,8 +37,10 @@ def main():
     batch = model.data_preprocessor(
         dict(inputs=[data['inputs']], data_samples=[data['data_samples']]), False)
     result = model(**batch, mode='predict')[0]
-    phi, psi = image_embeddings(model, batch['inputs'])
     branch = model.roi_head.semiconv_branch
+    x = model.extract_feat(batch['inputs'])
+    phis = branch(x)
+    phi, psi = phis[0].float(), branch.level_psi(phis[0], 0)
     img = data['inputs'].permute(1, 2, 0).numpy()[..., ::-1]
     h, w = img.shape[:2]
     keep = result.pred_instances.scores > args.score_thr
@@ -50,11 +52,10 @@ def main():
     inst = result.pred_instances
     if len(inst) > args.det:
         # boxes back in the network's input frame, where Psi lives
-        scale = inst.bboxes.new_tensor(batch['data_samples'][0].scale_factor).repeat(2)
-        box = inst.bboxes[args.det:args.det + 1] * scale
-        x = model.extract_feat(batch['inputs'])
-        out = model.roi_head.mask_forward_on_rois(x, bbox2roi([box]),
-                                                  labels=inst.labels[args.det:args.det + 1])
+        box = scale_boxes(inst.bboxes[args.det:args.det + 1],
+                          batch['data_samples'][0].scale_factor)
+        out = model.roi_head.mask_forward_on_rois(x, phis, bbox2roi([box]),
+                                                  inst.labels[args.det:args.det + 1])
         kernel_out = args.out.replace('.png', f'_kernel{args.det}.png')
         draw_kernel(kernel_out, np.ascontiguousarray(img[:h, :w]), box[0].cpu().numpy(),
                     out['log_k'][0].exp().cpu().numpy(),

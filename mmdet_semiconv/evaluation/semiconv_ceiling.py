@@ -33,8 +33,8 @@ from mmengine.structures import InstanceData
 from scipy import ndimage
 from torch import Tensor
 
-from mmdet.structures.bbox import bbox2roi
-from ..models import SemiConvMaskHead
+from mmdet.structures.bbox import bbox2roi, scale_boxes
+from ..models import SemiConvMaskHead, SteeredBilateralKernel
 from ..models.losses.semiconv_embedding_loss import instance_spreads, member_means
 from ..models.utils.coordinates import level_coordinates, roi_grid_coordinates, sample_on_cells
 from .semiconv_diagnostics import _separation_targets
@@ -122,10 +122,8 @@ def mask_centroids(masks: Tensor, boxes: Tensor) -> Tensor:
 
 def seed_distances(psi: Tensor, seed_scores: Tensor) -> Tensor:
     """||Psi_u - Psi_seed|| (R, M, M) with the seed at the argmax of ``seed_scores`` (R, M, M)."""
-    flat = psi.flatten(2)
-    idx = seed_scores.flatten(1).argmax(1)
-    seed = flat.gather(2, idx[:, None, None].expand(-1, psi.size(1), 1))
-    return (flat - seed).pow(2).sum(1).add(1e-12).sqrt().view_as(seed_scores)
+    seed = SteeredBilateralKernel.seed(psi, seed_scores, 'argmax')
+    return (psi - seed[..., None, None]).pow(2).sum(1).add(1e-12).sqrt()
 
 
 def _mask_stage(head) -> Tuple[torch.nn.Module, torch.nn.Module]:
@@ -242,8 +240,7 @@ def semiconv_ceiling(model, dataloader, ann_file: str, oracle: Optional[OraclePs
         device = x[0].device
         boxes, labels, masks = [], [], []
         for s in samples:
-            scale = s.gt_instances.bboxes.new_tensor(s.scale_factor).repeat(2)
-            boxes.append((s.gt_instances.bboxes * scale).to(device))  # input frame
+            boxes.append(scale_boxes(s.gt_instances.bboxes, s.scale_factor).to(device))
             labels.append(s.gt_instances.labels.to(device))
             masks.append(_input_frame_masks(s).to(device))
         rois = bbox2roi(boxes)
@@ -259,7 +256,7 @@ def semiconv_ceiling(model, dataloader, ann_file: str, oracle: Optional[OraclePs
                                     for m, b in zip(masks, boxes)])}
         logits = {'s': s_logits}
         if branch is not None:
-            phis = branch.phi_levels(x)
+            phis = branch(x)
             psi['learned'] = branch.roi_psi_by_feat(phis, rois)
             if isinstance(mask_head, SemiConvMaskHead):
                 logits['model'] = mask_head.sharpen(s_logits, psi['learned'], labels_all)[0]

@@ -8,7 +8,6 @@
   background. A kernel that separates crossing objects has ``other`` well below ``own``; the
   paper's claim needs ``own`` close to 0.
 """
-from contextlib import nullcontext
 from typing import Dict, Tuple
 
 import numpy as np
@@ -18,7 +17,7 @@ from mmengine.runner import Runner
 from mmengine.structures import InstanceData
 from torch.utils.data import DataLoader
 
-from mmdet.structures.bbox import bbox2roi
+from mmdet.structures.bbox import bbox2roi, scale_boxes
 from ..models import SemiConvMaskHead
 
 #: keys of :func:`gt_box_diagnostics` beside the ``gt_boxes/segm_*`` metrics.
@@ -82,21 +81,22 @@ def gt_box_diagnostics(model, dataloader, ann_file: str) -> Dict[str, float]:
         boxes, results = [], []
         for s in samples:
             gt = s.gt_instances
-            scale = gt.bboxes.new_tensor(s.scale_factor).repeat(2)
-            boxes.append(gt.bboxes.to(x[0].device) * scale.to(x[0].device))  # input frame
+            boxes.append(scale_boxes(gt.bboxes.to(x[0].device), s.scale_factor))  # input frame
             # a copy: FCNMaskHead's predict_by_feat divides results.bboxes by scale_factor
             # in place, and bbox2roi(boxes) below must read the input frame
             results.append(InstanceData(bboxes=boxes[-1].clone(),
                                         labels=gt.labels.to(x[0].device),
                                         scores=torch.ones(len(gt), device=x[0].device)))
         metas = [s.metainfo for s in samples]
-        # the pasted masks and log K read the same Phi
-        with head.embedding_step(x) if with_kernel else nullcontext():
-            preds = head.predict_mask(x, metas, results, rescale=True)
+        if with_kernel:  # the pasted masks and log K read the same Phi
+            phis = head.semiconv_phis(x)
+            preds = head.predict_mask(x, metas, results, rescale=True, phis=phis)
             rois = bbox2roi(boxes)
-            if with_kernel and rois.size(0) > 0:
+            if rois.size(0) > 0:
                 labels = torch.cat([r.labels for r in results])
-                log_k = head.mask_forward_on_rois(x, rois, labels=labels)['log_k']
+                log_k = head.mask_forward_on_rois(x, phis, rois, labels)['log_k']
+        else:
+            preds = head.predict_mask(x, metas, results, rescale=True)
         for s, pred in zip(samples, preds):
             s.pred_instances = pred
         evaluator.process(data_samples=samples, data_batch=batch)

@@ -1,6 +1,5 @@
 """SemiConvEmbeddingBranch: the semi-convolutional embedding branch of section 3.5 as one part."""
 import math
-from collections.abc import Sequence as SequenceABC
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -20,18 +19,17 @@ class SemiConvEmbeddingBranch(BaseModule):
 
     Data flow::
 
-        FPN levels x[:num_levels] --embedding_neck--> Phi per level (N, D, H_l, W_l)
+        FPN levels x[:num_levels] --forward (embedding_neck)--> Phi per level (N, D, H_l, W_l)
           loss_by_feat: Psi = Phi + u_hat on the loss levels, GT masks read on their cells,
                         eq. (5)                                   -> loss_embedding
-          roi_psi_by_feat: Phi RoI-aligned on the M x M mask grid (each RoI on the level its
-                        size selects, exactly as the mask features) + u_hat of each cell
+          roi_psi_by_feat: Phi RoI-aligned on the M x M mask grid by the mask RoI extractor's
+                        own level mapping (mmdet's SingleRoIExtractor) + u_hat of each cell
                                                                   -> Psi (R, D, M, M)
 
-    ``forward`` computes Phi on every level that something may read (the loss levels and the
-    levels the mask RoIs may be mapped to; P6 is read by neither in Mask R-CNN).
-    ``phi_levels`` computes each of them on its first read, so that a step computes Phi only
-    where its RoIs and its loss read it (on the CPU worms, whose boxes all map to P2, P3-P5
-    are never computed). ``loss`` and ``roi_psi`` are the one-call versions.
+    The RoI heads call :meth:`forward` once at the top of their ``loss``/``predict``/
+    ``forward`` and hand the Phi tuple down to every mask stage, as mmdet's HTC hands down its
+    semantic features. It computes Phi on every level that something may read (the loss levels
+    and the levels the mask RoIs may be mapped to; P6 is read by neither in Mask R-CNN).
 
     The RoI geometry (``mask_size``, ``featmap_strides``, ``finest_scale``) must be the mask
     RoI extractor's, so that each mask logit s(u) meets the Psi of the same point u:
@@ -107,28 +105,22 @@ class SemiConvEmbeddingBranch(BaseModule):
                              f'the {len(self.strides)} Phi levels (strides {self.strides})')
 
     def forward(self, x: Sequence[Tensor]) -> Tuple[Tensor, ...]:
-        """Phi on every level the loss or the RoIs may read.
+        """Phi on every level the loss or the mask RoIs may read, under the caller's autocast.
 
         Args:
             x (Sequence[Tensor]): FPN levels, each (N, C, H_l, W_l).
 
         Returns:
-            tuple[Tensor]: ``num_levels`` Phi, each (N, D, H_l, W_l).
+            tuple[Tensor]: ``num_levels`` Phi, each (N, D, r H_l, r W_l) (r = 1 but with
+            ``phi_stride``).
         """
-        return tuple(self.phi_levels(x))
-
-    def phi_levels(self, x: Sequence[Tensor]) -> 'PhiLevels':
-        """Phi of each level as :meth:`forward` gives it, each computed on its first read:
-        a level that no RoI and no loss term reads costs nothing."""
         if len(x) < self.num_levels:
             raise ValueError(f'{len(x)} FPN levels given, {self.num_levels} needed')
-        return PhiLevels(self, x)
-
-    def level_phi(self, feat: Tensor, level: int) -> Tensor:
-        """Phi of one level from its FPN level: (N, C, H_l, W_l) -> (N, D, r H_l, r W_l)
-        (r = 1 but with ``phi_stride``)."""
-        with branch_scope(f'phi_subnet_{self.level_name(level)}'):
-            return self.embedding_neck(feat)
+        phis = []
+        for level in range(self.num_levels):
+            with branch_scope(f'phi_subnet_{self.level_name(level)}'):
+                phis.append(self.embedding_neck(x[level]))
+        return tuple(phis)
 
     def level_name(self, level: int) -> str:
         """``'p2'`` for the level of stride 4: levels are named by log2 of their stride (as
@@ -165,33 +157,16 @@ class SemiConvEmbeddingBranch(BaseModule):
             Tensor: (R, D, M, M) float32.
         """
         extractor = self.roi_extractor
-        num_rois = rois.size(0)
         with torch.autocast(device_type=rois.device.type, enabled=False):
-            rois = rois.float()
             with branch_scope('phi_roi_align'):
-                # mmdet's SingleRoIExtractor, except that a level no RoI is mapped to is not
-                # read (it touches every level, which would compute Phi on all of them)
-                target_levels = extractor.map_roi_levels(rois, extractor.num_inputs)
-                levels = torch.unique(target_levels).tolist()
-                if len(levels) == 1:  # e.g. every worm box reads P2
-                    phi_roi = extractor.roi_layers[levels[0]](phis[levels[0]].float(), rois)
-                else:
-                    phi_roi = rois.new_zeros(num_rois, self.embed_dims, self.mask_size,
-                                             self.mask_size)
-                    for level in levels:
-                        inds = (target_levels == level).nonzero(as_tuple=True)[0]
-                        phi_roi[inds] = extractor.roi_layers[level](phis[level].float(),
-                                                                    rois[inds])
+                phi_roi = extractor([phi.float() for phi in phis[:extractor.num_inputs]],
+                                    rois.float())
             with branch_scope('u_hat'):
                 # u_hat is zero beyond x and y: add those two channels, in place (phi_roi is
-                # this function's own tensor)
-                phi_roi[:, :2] += roi_grid_coordinates(rois, self.mask_size, self.coord_scale,
-                                                       embed_dims=2)
+                # the extractor's new tensor)
+                phi_roi[:, :2] += roi_grid_coordinates(rois.float(), self.mask_size,
+                                                       self.coord_scale, embed_dims=2)
                 return phi_roi
-
-    def roi_psi(self, x: Sequence[Tensor], rois: Tensor) -> Tensor:
-        """Psi on the mask grid of ``rois`` (R, 5) from FPN features: (R, D, M, M) float32."""
-        return self.roi_psi_by_feat(self.phi_levels(x), rois)
 
     # --- eq. (5) ---------------------------------------------------------------------------
 
@@ -246,41 +221,7 @@ class SemiConvEmbeddingBranch(BaseModule):
             losses[f'eq5_{self.level_name(lvl)}'] = value
         return losses
 
-    def loss(self, x: Sequence[Tensor], batch_gt_instances: InstanceList) -> Dict[str, Tensor]:
-        """:meth:`loss_by_feat` from FPN features."""
-        return self.loss_by_feat(self.phi_levels(x), batch_gt_instances)
-
     def sigma_px(self, sigma: Tensor) -> Tensor:
         """A kernel bandwidth in embedding units, in input pixels (for the log)."""
         return sigma.detach() * self.coord_scale
 
-
-class PhiLevels(SequenceABC):
-    """Phi of each FPN level (indexable like :meth:`SemiConvEmbeddingBranch.forward`'s tuple),
-    computed by the branch's subnet when a level is first read and kept for later reads.
-
-    The subnet runs under the autocast state in force when the levels were asked for (the
-    step's), not the one of the first reader: :meth:`SemiConvEmbeddingBranch.roi_psi_by_feat`
-    reads Phi inside a float32 block, where a conv on bf16/fp16 FPN features with float32
-    weights would raise a dtype mismatch.
-    """
-
-    def __init__(self, branch: SemiConvEmbeddingBranch, x: Sequence[Tensor]) -> None:
-        self._branch = branch
-        self._x = x
-        self._phi: Dict[int, Tensor] = {}
-        device = x[0].device.type if len(x) else 'cpu'
-        self._autocast = dict(device_type=device,
-                              enabled=torch.is_autocast_enabled(device),
-                              dtype=torch.get_autocast_dtype(device))
-
-    def __len__(self) -> int:
-        return self._branch.num_levels
-
-    def __getitem__(self, level: int) -> Tensor:
-        if not isinstance(level, int) or not 0 <= level < len(self):
-            raise IndexError(f'level {level!r} is not one of the {len(self)} levels of Phi')
-        if level not in self._phi:
-            with torch.autocast(**self._autocast):
-                self._phi[level] = self._branch.level_phi(self._x[level], level)
-        return self._phi[level]

@@ -12,7 +12,7 @@ replaced by one that
   ``MMDET_SEMICONV_TRUSTED_GLOBALS=module.Name,...`` or :func:`trust_checkpoint_globals`;
 * checks a model-zoo checkpoint against the sha256 prefix in its name (mmdet's and torch.hub's
   convention, ``<name>_<date>-<sha256 prefix>.pth``), raising :class:`CheckpointHashError` on a
-  corrupted or truncated download (``mim download`` itself does not check).
+  corrupted or truncated download.
 
 Every other scheme that reaches ``torch.load`` goes through the same loader: ``http(s)://`` (and
 with it ``torchvision://``, ``modelzoo://``, ``open-mmlab://``, ``openmmlab://`` and
@@ -22,11 +22,13 @@ remote checkpoint would run code),
 ``s3://``/``petrel://`` and ``pavi://``: the file is downloaded (into torch.hub's cache, with
 torch.hub's ``check_hash`` on the sha256 prefix in the name) and then loaded as a local file.
 """
+import _compat_pickle
 import glob
 import hashlib
 import os
 import os.path as osp
 import pickle
+import pickletools
 import re
 import tempfile
 from datetime import datetime
@@ -130,7 +132,7 @@ def verify_checkpoint_hash(filename: str) -> Optional[str]:
         raise CheckpointHashError(
             f'{filename} is corrupted or incomplete: its name records sha256 {expected}..., '
             f'its content hashes to {actual[:len(expected)]}... Delete it and download it '
-            'again (`mim download mmdet_semiconv --config <name> --dest <dir>`).')
+            'again from where it came from.')
     return expected
 
 
@@ -191,14 +193,22 @@ def safe_load(filename: str, map_location=None) -> dict:
             # module, "unsupported GLOBAL x whose module ... is blocked"): name the global alone
             names = re.findall(r'unsupported (?:global:? )?GLOBAL ([\w.]+)', str(e), re.IGNORECASE)
             if names:
-                raise UntrustedCheckpointError(_refusal(filename, names)) from e
+                raise UntrustedCheckpointError(_refusal(filename, names)) from None
             if isinstance(e, (RuntimeError, EOFError, IndexError, ValueError,
                               pickle.UnpicklingError)):
+                foreign = [n for n in pickle_globals(filename)
+                           if n not in {g[1] if isinstance(g, tuple) else _qualname(g)
+                                        for g in allowed}]
+                if foreign:
+                    raise UntrustedCheckpointError(_refusal(filename, foreign)) from None
                 first_line = (str(e).splitlines() or [''])[0][:200]
+                if 'weights_only' in first_line:  # torch's advice to switch the safety off
+                    first_line = 'not what torch.save writes'
+                # from None: the chained torch error would print that advice again
                 raise RuntimeError(
                     f'{filename} ({osp.getsize(filename)} bytes) is not a readable torch '
                     f'checkpoint ({type(e).__name__}: {first_line}): it is truncated, empty '
-                    'or not a checkpoint; save or download it again') from e
+                    'or not a checkpoint; save or download it again') from None
             raise
 
 
@@ -207,21 +217,81 @@ def safe_load(filename: str, map_location=None) -> dict:
 #: the user how to trust it.
 CODE_RUNNING = ('posix.', 'nt.', 'os.', 'subprocess.', 'sys.', 'shutil.', 'socket.', 'pty.',
                 'runpy.', 'importlib.', 'ctypes.', 'pickle.', 'marshal.', 'code.', 'webbrowser.',
-                'builtins.eval', 'builtins.exec', 'builtins.compile', 'builtins.__import__',
-                'builtins.open', 'builtins.getattr', 'builtins.setattr', 'builtins.input',
-                'builtins.breakpoint', 'torch.load', 'torch.hub.')
+                'timeit.', 'pdb.', 'multiprocessing.', 'threading.', 'signal.', 'types.',
+                'functools.', 'operator.', 'builtins.', 'torch.load', 'torch.hub.',
+                'torch.utils.cpp_extension.', 'torch.jit.', 'torch.package.', 'torch.ops.',
+                'numpy.load', 'numpy.testing.', 'numpy.f2py.', 'numpy.distutils.',
+                'mmengine.config.', 'mmengine.utils.')
+
+#: The only namespaces whose classes a refusal offers to trust (what this stack's own
+#: checkpoints are made of); anything else is refused with no advice to trust it.
+TRUSTABLE = ('torch.', 'numpy.', 'mmengine.', 'mmcv.', 'mmdet.', 'mmdet_semiconv.')
+
+
+def python3_name(name: str) -> str:
+    """The Python 3 name of a global as a protocol 0-2 pickle may spell it (``commands.call``
+    is ``subprocess.call``, ``__builtin__.eval`` is ``builtins.eval``): what an unpickler with
+    ``fix_imports`` (the default) would import."""
+    module, _, attr = name.rpartition('.')
+    if (module, attr) in _compat_pickle.NAME_MAPPING:
+        return '.'.join(_compat_pickle.NAME_MAPPING[(module, attr)])
+    return f'{_compat_pickle.IMPORT_MAPPING.get(module, module)}.{attr}'
+
+
+def _is_trustable_class(name: str) -> bool:
+    if not name.startswith(TRUSTABLE) or name.startswith(CODE_RUNNING):
+        return False
+    try:
+        return isinstance(_import_global(name), type)
+    except (ValueError, ImportError, AttributeError):
+        return False
+
+
+def pickle_globals(filename: str) -> List[str]:
+    """The globals (``module.name``) that the raw pickles of a file import, read without
+    unpickling it (:mod:`pickletools`), for a file that is not a torch zip checkpoint."""
+    names: List[str] = []
+    with open(filename, 'rb') as f:
+        while f.peek(1):
+            memo: Dict[int, Optional[str]] = {}
+            pushed: List[Optional[str]] = []  # what each opcode pushed, if it was a string
+            try:
+                for op, arg, _ in pickletools.genops(f):
+                    if op.name == 'MEMOIZE':
+                        memo[len(memo)] = pushed[-1] if pushed else None
+                    elif op.name in ('PUT', 'BINPUT', 'LONG_BINPUT'):
+                        memo[arg] = pushed[-1] if pushed else None
+                    elif op.name in ('GET', 'BINGET', 'LONG_BINGET'):
+                        pushed.append(memo.get(arg))
+                    elif op.name == 'GLOBAL':  # protocols 0-3: 'module name'
+                        names.append(arg.replace(' ', '.', 1))
+                    elif op.name == 'STACK_GLOBAL':  # protocol 4+: the two strings pushed
+                        names.append(f'{pushed[-2] if len(pushed) > 1 else None}.'
+                                     f'{pushed[-1] if pushed else None}')
+                    else:
+                        pushed.append(arg if isinstance(arg, str) else None)
+            except (ValueError, EOFError):  # not (or no longer) a pickle: the rest is data
+                break
+    return names
 
 
 def _refusal(filename: str, unsafe: List[str]) -> str:
-    names = ', '.join(unsafe)
+    py3 = [python3_name(n) for n in unsafe]
+    names = ', '.join(n if p == n else f'{n} (that is {p})' for n, p in zip(unsafe, py3))
     head = (f'Refusing to load checkpoint {filename}: it needs the global(s) {names}, which '
             'are not on mmdet_semiconv\'s allow-list of what mmengine/mmdet checkpoints '
             'contain (unpickling a global can run arbitrary code).')
-    code = [n for n in unsafe if n.startswith(CODE_RUNNING)]
+    code = [p for p in py3 if p.startswith(CODE_RUNNING)]
     if code:
         return (f'{head} {", ".join(code)} runs commands or code, or reaches files: no model '
                 'checkpoint needs that. Do not load this file; if you made it yourself, save '
                 'its weights again (torch.save(model.state_dict(), path)).')
+    foreign = [p for p in py3 if not _is_trustable_class(p)]
+    if foreign:
+        return (f'{head} {", ".join(foreign)} is not a class of torch, numpy, mmengine, mmcv '
+                'or mmdet, the only ones this stack writes into a checkpoint. Do not load this '
+                'file unless you made it yourself; then save its weights again '
+                '(torch.save(model.state_dict(), path)).')
     return (f'{head} If you trust this file, allow them explicitly: '
             f'`export {TRUST_ENV}={",".join(unsafe)}` or call '
             'mmdet_semiconv.utils.trust_checkpoint_globals([...]) before loading.')

@@ -61,9 +61,9 @@ def test_gt_box_diagnostics_read_log_k_on_input_frame_boxes_when_resized(tiny_tr
     read = []
     forward = head.mask_forward_on_rois
 
-    def recording(x, rois, labels=None):
+    def recording(x, phis, rois, labels=None):
         read.append(rois.clone())
-        return forward(x, rois, labels=labels)
+        return forward(x, phis, rois, labels)
 
     head.mask_forward_on_rois = recording
     out = gt_box_diagnostics(model, loader, cfg.test_evaluator.ann_file)

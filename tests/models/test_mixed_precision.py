@@ -132,9 +132,9 @@ def test_psi_and_log_k_under_autocast_are_close_to_float32(cuda_like_ops, dtype)
     branch, mask_head = model.roi_head.semiconv_branch, model.roi_head.mask_head
     rois = bbox2roi([s.gt_instances.bboxes for s in batch['data_samples']])
     with torch.no_grad():
-        psi_ref = branch.roi_psi(model.extract_feat(batch['inputs']), rois)
+        psi_ref = branch.roi_psi_by_feat(branch(model.extract_feat(batch['inputs'])), rois)
         with torch.autocast('cpu', dtype=dtype):
-            psi_amp = branch.roi_psi(model.extract_feat(batch['inputs']), rois)
+            psi_amp = branch.roi_psi_by_feat(branch(model.extract_feat(batch['inputs'])), rois)
         assert psi_amp.dtype == torch.float32
         # 1e-3 units = 0.064 px; a coordinate in bf16 would be off by up to 0.5 px
         assert torch.allclose(psi_amp, psi_ref, atol=1e-3)

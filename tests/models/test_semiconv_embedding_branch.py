@@ -33,30 +33,22 @@ def test_phi_only_on_the_levels_something_reads(branch):
     assert len(p2_only(_feats())) == 1
 
 
-def test_phi_levels_computes_only_what_is_read_and_once(branch):
+def test_psi_on_rois_reads_each_roi_on_its_mask_level(branch):
+    """Psi on the mask grid is the mask RoI extractor's read of Phi plus u_hat, each RoI on
+    the level its size selects (mmdet's SingleRoIExtractor)."""
     feats = _feats(256)
-    computed = []  # the width of each level the subnet ran on
-    hook = branch.embedding_neck.register_forward_hook(
-        lambda module, args, out: computed.append(args[0].shape[-1]))
-    widths = [f.shape[-1] for f in feats]
-    phis = branch.phi_levels(feats)
-    assert len(phis) == 4 and computed == []
-    small = torch.tensor([[0, 10., 10., 60., 70.], [1, 100., 90., 150., 180.]])  # < 112 px: P2
-    psi = branch.roi_psi_by_feat(phis, small)
-    assert computed == [widths[0]]
-    assert phis[0] is phis[0] and computed == [widths[0]]  # kept, not recomputed
-    # the same Psi as from Phi computed eagerly on every level (mmdet's SingleRoIExtractor)
-    eager = branch(feats)
-    assert len(eager) == 4 and torch.equal(phis[0], eager[0])
-    u_hat = roi_grid_coordinates(small, 28, branch.coord_scale, branch.embed_dims)
-    assert torch.allclose(psi - u_hat, branch.roi_extractor(eager, small), atol=1e-6)
-    large = torch.tensor([[0, 0., 0., 250., 250.]])  # P4
-    computed.clear()
-    branch.roi_psi_by_feat(phis, torch.cat([small, large]))
-    assert computed == [widths[2]]  # P2 was computed already
-    hook.remove()
-    with pytest.raises(IndexError):
-        phis[4]
+    phis = branch(feats)
+    rois = torch.tensor([[0, 10., 10., 60., 70.],  # < 112 px: P2
+                         [1, 100., 90., 150., 180.],
+                         [0, 0., 0., 250., 250.]])  # P4
+    psi = branch.roi_psi_by_feat(phis, rois)
+    u_hat = roi_grid_coordinates(rois, 28, branch.coord_scale, branch.embed_dims)
+    for i, level in enumerate([0, 0, 2]):
+        layer = branch.roi_extractor.roi_layers[level]
+        assert torch.allclose(psi[i] - u_hat[i], layer(phis[level], rois[i:i + 1])[0],
+                              atol=1e-6)
+    with pytest.raises(ValueError, match='FPN levels given'):
+        branch(feats[:3])
 
 
 def test_level_psi_adds_u_hat_of_the_cell_centre(branch):
@@ -101,7 +93,7 @@ def test_roi_psi_is_float32_under_autocast_at_coordinate_1000(branch):
     from mmdet_semiconv.models import SteeredBilateralKernel
     kernel = SteeredBilateralKernel().eval()
     with torch.no_grad():
-        ref = kernel(branch.roi_psi(feats, rois), scores)
+        ref = kernel(branch.roi_psi_by_feat(branch(feats), rois), scores)
         with torch.autocast('cpu', dtype=torch.bfloat16):
             phis = branch(feats)
             assert phis[0].dtype == torch.bfloat16  # the rest follows autocast
@@ -183,7 +175,7 @@ def test_phi_stride_is_one_map_read_by_every_roi(phi_stride):
         embedding_neck=dict(type='SemiConvEmbeddingNeck', in_channels=16, feat_channels=16),
         loss_embedding=dict(type='SemiConvEmbeddingLoss', levels=[0]), phi_stride=phi_stride)
     size = 256
-    phis = branch.phi_levels(_feats(size))
+    phis = branch(_feats(size))
     assert len(phis) == 1 and branch.strides == (phi_stride, )
     assert phis[0].shape == (2, 8, size // phi_stride, size // phi_stride)
     # a vote field at this stride gives the same Psi in RoIs of every size (P2 to P5 sizes)

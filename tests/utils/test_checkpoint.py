@@ -3,11 +3,15 @@ import fractions
 import os
 import os.path as osp
 import pickle
+import subprocess
+import time
+import timeit
 
 import pytest
 import numpy as np
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
+from mmengine.structures import InstanceData
 from mmengine.config import Config
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint
@@ -63,16 +67,26 @@ def test_load_from_loads_the_weights(trained):
     assert runner.iter == 0  # load_from is not resume
 
 
-def test_foreign_global_is_refused_by_name(tmp_path, monkeypatch):
+def test_a_class_of_the_stack_is_refused_by_name_with_how_to_trust_it(tmp_path, monkeypatch):
+    path = str(tmp_path / 'foreign.pth')
+    torch.save({'state_dict': {'w': torch.ones(1)}, 'meta': {'x': InstanceData(metainfo=dict(a=1))}}, path)
+    name = 'mmengine.structures.instance_data.InstanceData'
+    with pytest.raises(UntrustedCheckpointError, match=name) as err:
+        _load_checkpoint(path)
+    assert f'export {TRUST_ENV}={name}' in str(err.value)
+    # trusting it explicitly loads it
+    monkeypatch.setenv(TRUST_ENV, name)
+    assert _load_checkpoint(path)['meta']['x'].a == 1
+
+
+def test_a_global_outside_the_stack_is_refused_without_advice_to_trust_it(tmp_path):
     path = str(tmp_path / 'foreign.pth')
     torch.save({'state_dict': {'w': torch.ones(1)}, 'meta': {'x': fractions.Fraction(1, 3)}},
                path)
-    with pytest.raises(UntrustedCheckpointError, match=r'fractions\.Fraction') as err:
+    with pytest.raises(UntrustedCheckpointError, match=r'fractions\.Fraction is not a class '
+                       'of torch, numpy, mmengine') as err:
         _load_checkpoint(path)
-    assert TRUST_ENV in str(err.value)
-    # trusting it explicitly loads it
-    monkeypatch.setenv(TRUST_ENV, 'fractions.Fraction')
-    assert _load_checkpoint(path)['meta']['x'] == fractions.Fraction(1, 3)
+    assert TRUST_ENV not in str(err.value)
 
 
 class _GetattrEscape:
@@ -167,6 +181,67 @@ def test_a_payload_is_refused_without_advice_to_trust_it(tmp_path, zipfile):
     assert TRUST_ENV not in message  # never "export ...=posix.system"
     assert 'Weights only load failed' not in message  # torch's paragraph is not pasted in
     assert not marker.exists()
+
+
+class _Timeit:
+    """Pickles as ``timeit.timeit(stmt, ...)``, which executes its statement."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return timeit.timeit, (f'open({str(self.marker)!r}, "w").close()', 'pass',
+                               time.perf_counter, 1)
+
+
+class _Call:
+    """Pickles as ``subprocess.call([...])``; protocol 2 spells it ``commands.call``."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return subprocess.call, (['touch', str(self.marker)], )
+
+
+def _shows_no_torch_error(exc):
+    return exc.__cause__ is None and (exc.__context__ is None or exc.__suppress_context__)
+
+
+def _save(obj, path, how):
+    if how == 'raw-protocol-5':  # a bare pickle, not torch.save's format
+        with open(path, 'wb') as f:
+            pickle.dump({'meta': obj}, f, protocol=5)
+    else:
+        torch.save({'meta': obj}, path, pickle_protocol=2,
+                   _use_new_zipfile_serialization=how == 'zip-protocol-2')
+
+
+@pytest.mark.parametrize('payload,how,named', [
+    (_Timeit, 'zip-protocol-2', 'timeit.timeit'),
+    (_Call, 'zip-protocol-2', r'commands\.call \(that is subprocess\.call\)'),
+    (_Call, 'legacy-protocol-2', r'commands\.call \(that is subprocess\.call\)'),
+    (_SystemCall, 'raw-protocol-5', r'posix\.system|nt\.system'),
+    (_Timeit, 'raw-protocol-5', 'timeit.timeit'),
+])
+def test_code_running_payloads_are_refused_in_any_spelling(tmp_path, payload, how, named):
+    marker = tmp_path / 'ran'
+    path = str(tmp_path / 'crafted.pth')
+    _save(payload(marker), path, how)
+    with pytest.raises(UntrustedCheckpointError, match=named) as err:
+        _load_checkpoint(path)
+    message = str(err.value)
+    assert 'Do not load this file' in message and TRUST_ENV not in message
+    assert _shows_no_torch_error(err.value)  # torch's advice to switch weights_only off
+    assert not marker.exists()
+
+
+def test_an_unreadable_pickle_is_not_answered_with_torchs_advice(tmp_path):
+    path = tmp_path / 'plain.pkl'
+    path.write_bytes(pickle.dumps({'w': [1, 2]}, protocol=5))
+    with pytest.raises(RuntimeError, match='not a readable torch checkpoint') as err:
+        _load_checkpoint(str(path))
+    assert 'weights_only' not in str(err.value) and _shows_no_torch_error(err.value)
 
 
 @pytest.mark.parametrize('content', ['', 'work_dirs/gone/iter_5.pth'])

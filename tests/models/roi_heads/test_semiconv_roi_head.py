@@ -49,11 +49,16 @@ def test_phi_is_computed_once_per_call_in_every_mode():
         with torch.no_grad():
             mode(feats, [p.clone() for p in proposals], samples)
         assert calls and len(calls) == len(set(calls))
-    # nothing is held after a call: the mask stage alone computes its own Phi
+    # the mask stage alone reads the Phi it is given, and refuses to go without it
     calls.clear()
+    rois = bbox2roi([proposals[0].bboxes[:3]])
     with torch.no_grad():
-        head.mask_forward_on_rois(feats, bbox2roi([proposals[0].bboxes[:3]]))
-    assert calls
+        phis = head.semiconv_phis(feats)
+        calls.clear()
+        out = head.mask_forward_on_rois(feats, phis, rois, rois.new_zeros(3, dtype=torch.long))
+        assert calls == [] and out['log_k'].shape == (3, 28, 28)
+        with pytest.raises(ValueError, match='phis=self.semiconv_phis'):
+            head.mask_forward_on_rois(feats, None, rois)
 
 
 def test_a_checkpoint_without_the_branch_is_loudly_reported():
@@ -65,6 +70,17 @@ def test_a_checkpoint_without_the_branch_is_loudly_reported():
     with warnings.catch_warnings():
         warnings.simplefilter('error')  # a checkpoint with the branch loads silently
         head.load_state_dict(head.state_dict(), strict=True)
+
+
+def test_a_checkpoint_whose_branch_has_other_shapes_is_refused():
+    torch.manual_seed(0)
+    cfg = _head_cfg()
+    head = MODELS.build(cfg)
+    cfg.semiconv_branch.embedding_neck.embed_dims = 16
+    other = MODELS.build(cfg).state_dict()
+    with pytest.raises(ValueError, match=r'semiconv_branch\.embedding_neck\..* is \(16, .* in '
+                       r'the checkpoint, \(8, .* in this model'):
+        head.load_state_dict(other, strict=False)
 
 
 def test_an_unknown_argument_is_refused():
