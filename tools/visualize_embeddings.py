@@ -4,6 +4,7 @@ seed and kernel K of one detection (section 3.5).
     python tools/visualize_embeddings.py IMAGE CONFIG CHECKPOINT [--det 0] [--out vis.png]
 """
 import argparse
+import os.path as osp
 
 import numpy as np
 import torch
@@ -13,6 +14,7 @@ from mmdet.apis import init_detector
 from mmdet.structures.bbox import bbox2roi, scale_boxes
 
 import mmdet_semiconv  # noqa: F401
+from mmdet_semiconv.utils.cli import finite_float, index, output_file
 from mmdet_semiconv.visualization import draw_kernel, draw_result
 
 
@@ -22,15 +24,20 @@ def main():
     parser.add_argument('image')
     parser.add_argument('config')
     parser.add_argument('checkpoint')
-    parser.add_argument('--det', type=int, default=0, help='detection (by score) for K')
-    parser.add_argument('--score-thr', type=float, default=0.5)
-    parser.add_argument('--out', default='vis_embeddings.png')
+    parser.add_argument('--det', type=index, default=0, help='detection (by score) for K')
+    parser.add_argument('--score-thr', type=finite_float, default=0.5)
+    parser.add_argument('--out', type=output_file, default='vis_embeddings.png')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
 
+    if not osp.isfile(args.image):
+        parser.error(f'image {args.image} does not exist')
     model = init_detector(args.config, args.checkpoint, device=args.device,
                           cfg_options=args.cfg_options)
+    if not getattr(model.roi_head, 'with_semiconv', False):
+        parser.error(f'{args.config} has no semi-conv branch (roi_head.semiconv_branch), so '
+                     'no Phi or Psi to draw: give a semiconv_* config and its checkpoint')
     cfg = model.cfg.test_dataloader.dataset.pipeline
     pipeline = Compose([t for t in cfg if t['type'] != 'LoadAnnotations'])
     data = pipeline(dict(img_path=args.image, img_id=0))
@@ -61,6 +68,9 @@ def main():
                     out['log_k'][0].exp().cpu().numpy(),
                     out['mask_preds'][0, inst.labels[args.det]].cpu().numpy())
         print(f'wrote {kernel_out}')
+    else:
+        print(f'no kernel picture: --det {args.det} asks for a detection beyond the '
+              f'{len(inst)} of this image')
 
 
 if __name__ == '__main__':

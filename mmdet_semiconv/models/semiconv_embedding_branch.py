@@ -70,8 +70,9 @@ class SemiConvEmbeddingBranch(BaseModule):
                  phi_stride: Optional[int] = None,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if coord_scale <= 0:
-            raise ValueError(f'coord_scale must be > 0, got {coord_scale}')
+        if not (math.isfinite(coord_scale) and coord_scale > 0):
+            raise ValueError(f'coord_scale must be finite and > 0, got {coord_scale} (inf would '
+                             'make u_hat zero: a plain convolution)')
         if not roi_layer.get('aligned', True):
             raise ValueError("roi_layer must use aligned=True: u_hat assumes RoIAlign's "
                              'half-pixel convention')

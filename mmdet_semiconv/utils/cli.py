@@ -27,15 +27,24 @@ def positive_float(text: str) -> float:
     return value
 
 
-def positive_int(text: str) -> int:
-    """An integer >= 1."""
+def _int_from(text: str, minimum: int) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f'{text!r} is not an integer')
-    if value < 1:
-        raise argparse.ArgumentTypeError(f'must be >= 1, got {text}')
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f'must be >= {minimum}, got {text}')
     return value
+
+
+def positive_int(text: str) -> int:
+    """An integer >= 1."""
+    return _int_from(text, 1)
+
+
+def index(text: str) -> int:
+    """An integer >= 0 (a position in a list)."""
+    return _int_from(text, 0)
 
 
 def output_file(text: str) -> str:

@@ -165,6 +165,9 @@ def test_bad_geometry_is_refused():
         SemiConvEmbeddingBranch(roi_layer=dict(type='RoIAlign', aligned=False))
     with pytest.raises(ValueError, match='featmap_strides'):
         SemiConvEmbeddingBranch(featmap_strides=[8, 16])
+    for coord_scale in (0., float('inf'), float('nan')):  # inf: u_hat = 0, a plain conv.
+        with pytest.raises(ValueError, match='coord_scale must be finite and > 0'):
+            SemiConvEmbeddingBranch(coord_scale=coord_scale)
 
 
 @pytest.mark.parametrize('phi_stride', [1, 2])

@@ -144,6 +144,22 @@ def test_a_negative_or_non_finite_weight_is_refused(field, value):
         SemiConvEmbeddingLoss(**{field: value})
 
 
+@pytest.mark.parametrize('kwargs,message', [
+    (dict(levels=[-1]), 'levels must be FPN level indices'),
+    (dict(levels=[True]), 'levels must be FPN level indices'),
+    (dict(levels=[0.5]), 'levels must be FPN level indices'),
+    (dict(boundary_band=1.5), 'boundary_band is a number of cells'),
+    (dict(boundary_weight=2.), 'boundary_weight=2.0 has no effect while boundary_band is 0'),
+    (dict(repulsion_weight=0.5), 'repulsion_weight=0.5 has no effect while repulsion_margin'),
+])
+def test_a_setting_that_would_be_silently_ignored_or_fail_later_is_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        SemiConvEmbeddingLoss(**kwargs)
+    # with its switch on, the weight is taken
+    assert SemiConvEmbeddingLoss(repulsion_margin=0.5, repulsion_weight=0.5).repulsion_weight \
+        == 0.5
+
+
 @pytest.mark.parametrize('value', [-0.25, float('nan')])
 def test_a_negative_or_nan_weight_of_the_bce_on_k_is_refused(value):
     from mmdet_semiconv.models.losses import LogSpaceBCELoss

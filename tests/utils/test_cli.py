@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from mmdet_semiconv.utils.cli import (finite_float, output_file, positive_float, positive_int,
+from mmdet_semiconv.utils.cli import (finite_float, index, output_file, positive_float, positive_int,
                                       write_json_out)
 
 
@@ -15,7 +15,8 @@ from mmdet_semiconv.utils.cli import (finite_float, output_file, positive_float,
     (finite_float, 'nan', 'finite'), (finite_float, 'inf', 'finite'),
     (finite_float, 'x', 'not a number'), (positive_float, '0', '> 0'),
     (positive_float, '-4', '> 0'), (positive_float, 'inf', 'finite'),
-    (positive_int, '0', '>= 1'), (positive_int, '1.5', 'not an integer')])
+    (positive_int, '0', '>= 1'), (positive_int, '1.5', 'not an integer'),
+    (index, '-1', '>= 0')])
 def test_bad_numbers_are_refused(parse, text, message):
     with pytest.raises(argparse.ArgumentTypeError, match=message):
         parse(text)
@@ -23,7 +24,7 @@ def test_bad_numbers_are_refused(parse, text, message):
 
 def test_good_numbers_pass():
     assert finite_float('-2.5') == -2.5 and positive_float('4') == 4.
-    assert positive_int('3') == 3
+    assert positive_int('3') == 3 and index('0') == 0
 
 
 def test_an_output_file_is_not_a_folder_and_can_be_written(tmp_path):

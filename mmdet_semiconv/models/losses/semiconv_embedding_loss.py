@@ -126,6 +126,17 @@ class SemiConvEmbeddingLoss(nn.Module):
                 raise ValueError(f'{name} must be finite and >= 0, got {value}: a NaN trains '
                                  'NaN to the end, a negative weight trains the embedding the '
                                  'wrong way')
+        if any(isinstance(lvl, bool) or not isinstance(lvl, int) or lvl < 0 for lvl in levels):
+            raise ValueError(f'levels must be FPN level indices >= 0 (0 = the finest), got '
+                             f'{list(levels)}')
+        if boundary_band != int(boundary_band):
+            raise ValueError(f'boundary_band is a number of cells, got {boundary_band}')
+        for weight, value, switch, on in (
+                ('boundary_weight', boundary_weight, 'boundary_band', boundary_band),
+                ('repulsion_weight', repulsion_weight, 'repulsion_margin', repulsion_margin)):
+            if value != 1.0 and not on:
+                raise ValueError(f'{weight}={value} has no effect while {switch} is 0 (its '
+                                 f'term is off): set {switch} > 0, or leave {weight} out')
         self.levels = tuple(levels)
         self.normalize = normalize
         self.loss_weight = loss_weight

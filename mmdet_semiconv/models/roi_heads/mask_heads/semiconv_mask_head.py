@@ -1,4 +1,5 @@
 """SemiConvMaskHead: Mask R-CNN's FCN mask head sharpened by a seed's affinities (sec. 3.5)."""
+import math
 from typing import Dict, Optional, Tuple
 
 import torch
@@ -49,6 +50,14 @@ class SemiConvMaskHead(FCNMaskHead):
                  kernel_weight: float = 1.0,
                  logk_offset: Optional[float] = None,
                  **kwargs) -> None:
+        if not (math.isfinite(kernel_weight) and kernel_weight >= 0):
+            raise ValueError(f'kernel_weight (lambda in s_hat = s + lambda log K) must be finite '
+                             f'and >= 0, got {kernel_weight}')
+        if logk_offset is not None and (isinstance(logk_offset, bool)
+                                        or not isinstance(logk_offset, (int, float))
+                                        or not math.isfinite(logk_offset)):
+            raise ValueError(f'logk_offset is the initial beta, a finite number (or None for '
+                             f'no offset, the paper), got {logk_offset!r}')
         super().__init__(**kwargs)
         self.kernel = MODELS.build(kernel)
         self.loss_kernel = MODELS.build(loss_kernel)

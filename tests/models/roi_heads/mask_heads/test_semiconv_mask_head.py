@@ -1,3 +1,4 @@
+import pytest
 import torch
 from mmengine.config import ConfigDict
 
@@ -78,3 +79,15 @@ def test_logk_offset_is_learned_and_added_with_lambda():
     s_hat.sum().backward()
     assert semi.logk_offset.grad == 0.5 * s_hat.numel()
     assert SemiConvMaskHead(**HEAD).logk_offset is None  # the paper's head has no offset
+
+
+@pytest.mark.parametrize('kwargs,message', [
+    (dict(kernel_weight=-1.), 'kernel_weight .* must be finite and >= 0'),
+    (dict(kernel_weight=float('nan')), 'kernel_weight .* must be finite and >= 0'),
+    (dict(logk_offset=True), 'logk_offset is the initial beta'),  # not "beta = 1.0"
+    (dict(logk_offset='0.5'), 'logk_offset is the initial beta'),
+    (dict(logk_offset=float('inf')), 'logk_offset is the initial beta'),
+])
+def test_bad_settings_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        SemiConvMaskHead(num_classes=2, **kwargs)
