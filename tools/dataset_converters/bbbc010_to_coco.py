@@ -10,8 +10,23 @@ BBBC010_v1_foreground_eachworm. Default split: wells A01-C02 train, C03-E04 test
 """
 import argparse
 import sys
+from typing import List
 
 from mmdet_semiconv.datasets.converters import ConversionError, convert_bbbc010
+from mmdet_semiconv.utils.cli import finite_float
+
+
+def well_list(path: str) -> List[str]:
+    """The wells of a ``--train-wells`` file, one per line."""
+    try:
+        with open(path) as f:
+            wells = [w.strip() for w in f if w.strip()]
+    except OSError as e:
+        raise argparse.ArgumentTypeError(f'cannot read {path} ({e.strerror}): give a text file '
+                                         'with one train well (e.g. A01) per line')
+    if not wells:
+        raise argparse.ArgumentTypeError(f'{path} lists no well: give one train well per line')
+    return wells
 
 
 def main():
@@ -19,18 +34,15 @@ def main():
     parser.add_argument('root')
     parser.add_argument('--out-dir', required=True)
     parser.add_argument('--image-type', choices=['binary', 'brightfield'], default='binary')
-    parser.add_argument('--train-wells', help='file with one train well per line')
+    parser.add_argument('--train-wells', type=well_list,
+                        help='file with one train well per line')
     parser.add_argument('--foreground', choices=['provided', 'union'], default='provided',
                         help='binary input: <well>_binary.png or the union of the worm masks')
-    parser.add_argument('--min-foreground-iou', type=float, default=0.95,
+    parser.add_argument('--min-foreground-iou', type=finite_float, default=0.95,
                         help='warn for wells whose foreground disagrees with their masks')
     args = parser.parse_args()
-    wells = None
-    if args.train_wells:
-        with open(args.train_wells) as f:
-            wells = [w.strip() for w in f if w.strip()]
     try:
-        cocos = convert_bbbc010(args.root, args.out_dir, args.image_type, wells,
+        cocos = convert_bbbc010(args.root, args.out_dir, args.image_type, args.train_wells,
                                 foreground=args.foreground,
                                 min_foreground_iou=args.min_foreground_iou)
     except ConversionError as e:
