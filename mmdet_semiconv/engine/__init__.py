@@ -1,3 +1,5 @@
-from .hooks import NonFiniteLossHook, PretrainedCheckpointError, SemiConvFinetuneHook
+from .hooks import (NonFiniteLossHook, PretrainedCheckpointError, SemiConvFinetuneHook,
+                    WorkDirGuardHook)
 
-__all__ = ['SemiConvFinetuneHook', 'PretrainedCheckpointError', 'NonFiniteLossHook']
+__all__ = ['SemiConvFinetuneHook', 'PretrainedCheckpointError', 'NonFiniteLossHook',
+           'WorkDirGuardHook']
