@@ -39,7 +39,8 @@ def parse_args(argv=None):
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 #: how far the main job's AP may be from the quoted one and still match: the same command at
-#: one thread on two 2-core x86_64 machines gave box 30.7 / mask 19.9 and 30.6 / 19.6 (issue 27)
+#: one thread on two 2-core x86_64 machines gave box 30.7 / mask 19.9 and 30.6 / 19.6 (issue 27,
+#: with the code of that day)
 TOLERANCE_AP = 0.5
 #: metafile metric name -> key of mmdet's CocoMetric
 METRICS = {'box AP': 'coco/bbox_mAP', 'mask AP': 'coco/segm_mAP'}
