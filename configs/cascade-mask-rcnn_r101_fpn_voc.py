@@ -6,8 +6,6 @@ _base_ = [
     './_base_/schedules/schedule_24e.py', './_base_/default_runtime.py'
 ]
 
-custom_imports = dict(imports=['mmdet_semiconv'], allow_failed_imports=False)  # VOCAPrMetric
-
 num_classes = 20
 model = dict(
     backbone=dict(

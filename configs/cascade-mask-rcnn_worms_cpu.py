@@ -4,9 +4,6 @@ _base_ = [
     'mmdet::_base_/models/cascade-mask-rcnn_r50_fpn.py', './_base_/datasets/synthetic_worms.py',
     './_base_/schedules/schedule_cpu_300it.py', './_base_/default_runtime.py'
 ]
-# the checkpoint loader with the allow-list (torch >= 2.6), so that `mim test` and load_from
-# read this config's own checkpoints; the model is plain mmdet
-custom_imports = dict(imports=['mmdet_semiconv'], allow_failed_imports=False)
 
 width = 64
 model = dict(

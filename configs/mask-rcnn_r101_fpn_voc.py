@@ -5,8 +5,6 @@ _base_ = [
     './_base_/schedules/schedule_24e.py', './_base_/default_runtime.py'
 ]
 
-custom_imports = dict(imports=['mmdet_semiconv'], allow_failed_imports=False)  # VOCAPrMetric
-
 model = dict(
     backbone=dict(
         depth=101,

@@ -7,9 +7,6 @@ _base_ = [
     './_base_/models/mask-rcnn_r18_fpn_cpu.py', './_base_/datasets/synthetic_worms.py',
     './_base_/schedules/schedule_cpu_finetune_300it.py', './_base_/default_runtime.py'
 ]
-# the checkpoint loader with the allow-list (torch >= 2.6), so that `mim test` and load_from
-# read this config's own checkpoints; the model is plain mmdet
-custom_imports = dict(imports=['mmdet_semiconv'], allow_failed_imports=False)
 
 load_from = None  # the stage-1 checkpoint: required, set it on the command line
 default_hooks = dict(

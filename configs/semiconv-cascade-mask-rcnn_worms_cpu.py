@@ -4,8 +4,6 @@
 # re-tuned for the cascade).
 _base_ = ['./cascade-mask-rcnn_worms_cpu.py', './_base_/semiconv_worms_cpu_branch.py']
 
-custom_imports = dict(imports=['mmdet_semiconv'], allow_failed_imports=False)
-
 model = dict(
     roi_head=dict(
         type='SemiConvCascadeRoIHead',

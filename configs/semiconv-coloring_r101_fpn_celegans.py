@@ -5,7 +5,6 @@ _base_ = [
     './_base_/models/semiconv-coloring_r50_fpn.py', './_base_/datasets/bbbc010_instance.py',
     './_base_/schedules/schedule_24e.py', './_base_/default_runtime.py'
 ]
-custom_imports = dict(imports=['mmdet_semiconv'], allow_failed_imports=False)
 
 model = dict(
     backbone=dict(

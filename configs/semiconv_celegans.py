@@ -2,8 +2,6 @@
 # mask-rcnn_r101_fpn_celegans.py plus the branch; stage 2, starts from it via load_from.
 _base_ = ['./mask-rcnn_r101_fpn_celegans.py', './_base_/semiconv_r101_fpn_finetune.py']
 
-custom_imports = dict(imports=['mmdet_semiconv'], allow_failed_imports=False)
-
 model = dict(
     roi_head=dict(
         type='SemiConvRoIHead',

@@ -2,8 +2,6 @@
 # the baseline mask-rcnn_worms_cpu.py plus the semi-convolutional branch, trained from scratch.
 _base_ = ['./mask-rcnn_worms_cpu.py', './_base_/semiconv_worms_cpu_branch.py']
 
-custom_imports = dict(imports=['mmdet_semiconv'], allow_failed_imports=False)
-
 model = dict(
     roi_head=dict(
         type='SemiConvRoIHead',

@@ -7,8 +7,6 @@
 #       --cfg-options load_from=work_dirs/mask-rcnn_worms_cpu/iter_300.pth
 _base_ = ['./mask-rcnn_worms_cpu_finetune.py', './_base_/semiconv_worms_cpu_branch.py']
 
-custom_imports = dict(imports=['mmdet_semiconv'], allow_failed_imports=False)
-
 model = dict(
     roi_head=dict(
         type='SemiConvRoIHead',

@@ -9,8 +9,8 @@ from mmdet_semiconv.datasets import CheckedCocoDataset
 MASKS = [dict(type='LoadAnnotations', with_bbox=True, with_mask=True)]
 
 
-def _dataset(cls, root, ann_file, pipeline=MASKS):
-    return cls(data_root=root, ann_file=ann_file, data_prefix=dict(img=''),
+def _dataset(cls, root, ann_file, pipeline=MASKS, images=''):
+    return cls(data_root=root, ann_file=ann_file, data_prefix=dict(img=images),
                metainfo=dict(classes=('worm', )), pipeline=pipeline)
 
 
@@ -41,7 +41,50 @@ def test_an_annotation_without_a_mask_is_refused_when_masks_are_loaded(tmp_path,
                 if i['id'] == coco['annotations'][3]['image_id'])
     with pytest.raises(ValueError, match=rf'empty\.json: annotation 4 \(image {name!r}\) has '
                                          r'no "segmentation"'):
-        _dataset(CheckedCocoDataset, str(tmp_path), 'empty.json')
+        _dataset(CheckedCocoDataset, str(tmp_path), 'empty.json', images=tiny_worms[0])
     # boxes alone do not need it
     assert len(_dataset(CheckedCocoDataset, str(tmp_path), 'empty.json',
-                        [dict(type='LoadAnnotations', with_bbox=True)])) == 6
+                        [dict(type='LoadAnnotations', with_bbox=True)], tiny_worms[0])) == 6
+
+
+def _edited(tmp_path, tiny_worms, edit):
+    with open(tiny_worms[1]) as f:
+        coco = json.load(f)
+    edit(coco)
+    (tmp_path / 'edited.json').write_text(json.dumps(coco))
+    return lambda: _dataset(CheckedCocoDataset, str(tmp_path), 'edited.json',
+                            images=tiny_worms[0])
+
+
+def test_a_bad_annotation_is_refused_when_the_dataset_is_built(tmp_path, tiny_worms):
+    def nan_polygon(coco):  # pycocotools would segfault on it in the first batch
+        coco['annotations'][0]['segmentation'] = [[1., float('nan'), 5., 1., 5., 5.]]
+
+    with pytest.raises(ValueError, match=r'edited\.json: annotation 1 .* a polygon holds a '
+                                         'value that is not a finite number'):
+        _edited(tmp_path, tiny_worms, nan_polygon)()
+
+
+def test_an_image_that_is_missing_or_of_another_size_is_named_at_build(tmp_path, tiny_worms):
+    def rename(coco):
+        coco['images'][1]['file_name'] = 'train/gone.png'
+
+    with pytest.raises(ValueError, match=r"edited\.json: image 'train/gone\.png' cannot be "
+                                         r'read at .*gone\.png \(FileNotFoundError\)'):
+        _edited(tmp_path, tiny_worms, rename)()
+
+    def resize(coco):  # its masks would disagree too: leave it without annotations
+        coco['images'][0]['width'] += 1
+        coco['annotations'] = [a for a in coco['annotations']
+                               if a['image_id'] != coco['images'][0]['id']]
+
+    with pytest.raises(ValueError, match=r'is 96x72 \(width x height\), the file says 97x72'):
+        _edited(tmp_path, tiny_worms, resize)()
+
+
+def test_mmdets_own_assertion_is_shown_with_the_file(tmp_path, tiny_worms):
+    def duplicate_annotation_ids(coco):
+        coco['annotations'][1]['id'] = coco['annotations'][0]['id']
+
+    with pytest.raises(ValueError, match=r'edited\.json: .*not unique'):
+        _edited(tmp_path, tiny_worms, duplicate_annotation_ids)()
