@@ -9,5 +9,10 @@ _base_ = [
 # sigma learns at 10x the base lr without decay (DESIGN: Adam moves a parameter ~lr a step)
 optim_wrapper = dict(paramwise_cfg=dict(
     custom_keys={'log_sigma': dict(lr_mult=10., decay_mult=0.)}))
-val_evaluator = dict(metric='segm')
+# masks only (a box-free model); the base's two metrics on the same file
+data_root = 'data/synthetic_nuclei/'
+val_evaluator = [
+    dict(type='CocoMetric', ann_file=data_root + 'annotations/val.json', metric='segm'),
+    dict(type='InstanceMatchingMetric', ann_file=data_root + 'annotations/val.json')
+]
 test_evaluator = val_evaluator

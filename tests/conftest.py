@@ -41,7 +41,9 @@ train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
 val_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
                       dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'annotations/val.json')
+val_evaluator = [dict(type='CocoMetric', ann_file=data_root + 'annotations/val.json',
+                      metric=['bbox', 'segm']),
+                 dict(type='InstanceMatchingMetric', ann_file=data_root + 'annotations/val.json')]
 test_evaluator = val_evaluator
 train_cfg = dict(max_iters={max_iters}, val_interval={max_iters})
 param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=False)]

@@ -20,7 +20,7 @@ from mmengine.runner import Runner
 
 import mmdet_semiconv  # noqa: F401
 from mmdet_semiconv.datasets import SyntheticWormSplits
-from mmdet_semiconv.evaluation.tables import coco_table
+from mmdet_semiconv.evaluation.tables import coco_table, matching_table
 from mmdet_semiconv.visualization import draw_predictions
 
 
@@ -113,6 +113,9 @@ def main(argv=None):
     metrics = runner.test()
     print('\nCOCO metrics on the validation split (synthetic worms, val seed):')
     print(coco_table(metrics))
+    if any(k.startswith('matching/') for k in metrics):
+        print('\ninstance matching, summed over the split (the cell-segmentation field\'s scores):')
+        print(matching_table(metrics))
     quoted = quoted_results(args.config)
     if quoted and args.max_iters is None and args.threads == 1:
         print(compare_with_quoted(metrics, quoted))

@@ -119,7 +119,7 @@ def test_ceiling_of_a_trained_semiconv_model_and_of_mask_rcnn(tiny_trained):
     cfg = Config.fromfile(config)
     loader = Runner.build_dataloader(cfg.test_dataloader)
     model = init_detector(config, ckpt, device='cpu')
-    out = semiconv_ceiling(model, loader, cfg.test_evaluator.ann_file,
+    out = semiconv_ceiling(model, loader, cfg.test_evaluator[0].ann_file,
                            OraclePsi(stride=1), sigmas_px=(8., 1e9), offsets=(0., 2.))
     for name in ('s', 'model', 'oracle/sigma=8', 'learned/sigma=8'):
         for offset in (0, 2):
@@ -135,7 +135,7 @@ def test_ceiling_of_a_trained_semiconv_model_and_of_mask_rcnn(tiny_trained):
     assert out['oracle/seed_dist_other_px'] > out['oracle/seed_dist_own_px']
     # plain Mask R-CNN: s and the oracle only
     baseline = init_detector(_baseline_config(config), device='cpu')
-    base = semiconv_ceiling(baseline, loader, cfg.test_evaluator.ann_file, sigmas_px=(16., ))
+    base = semiconv_ceiling(baseline, loader, cfg.test_evaluator[0].ann_file, sigmas_px=(16., ))
     assert {k.split('/')[0] for k in base} == {'s', 'oracle'}
 
 

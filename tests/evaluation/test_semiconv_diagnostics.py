@@ -40,7 +40,7 @@ def test_gt_box_diagnostics_of_a_trained_semiconv_model(tiny_trained):
     model = init_detector(config, ckpt, device='cpu')
     cfg = Config.fromfile(config)
     loader = Runner.build_dataloader(cfg.test_dataloader)
-    out = gt_box_diagnostics(model, loader, cfg.test_evaluator.ann_file)
+    out = gt_box_diagnostics(model, loader, cfg.test_evaluator[0].ann_file)
     assert 0 <= out['gt_boxes/segm_mAP'] <= 1
     assert out['sigma_px'] == pytest.approx(
         float(model.roi_head.mask_head.kernel.sigma) * 64, rel=1e-5)
@@ -66,7 +66,7 @@ def test_gt_box_diagnostics_read_log_k_on_input_frame_boxes_when_resized(tiny_tr
         return forward(x, phis, rois, labels)
 
     head.mask_forward_on_rois = recording
-    out = gt_box_diagnostics(model, loader, cfg.test_evaluator.ann_file)
+    out = gt_box_diagnostics(model, loader, cfg.test_evaluator[0].ann_file)
     expected = torch.cat([
         torch.cat([s.gt_instances.bboxes
                    * s.gt_instances.bboxes.new_tensor(s.scale_factor).repeat(2)

@@ -75,6 +75,7 @@ def test_celegans_stage1_stage2_test(tmp_path):
     out_dir = str(tmp_path / 'coco')
     convert_bbbc010(str(tmp_path / 'src'), out_dir)
     options = _options(out_dir, 'annotations/train.json', 'annotations/test.json',
-                       ['val_evaluator', 'test_evaluator'])
+                       ['val_evaluator.0', 'val_evaluator.1', 'test_evaluator.0',
+                        'test_evaluator.1'])
     out = _stages(tmp_path, 'mask-rcnn_r101_fpn_celegans.py', 'semiconv_celegans.py', options)
     assert 'coco/segm_mAP' in out

@@ -143,8 +143,9 @@ def data_options(data_root: str, splits: Sequence[str] = ('train', 'val', 'test'
         opts.append(f'train_dataloader.dataset.data_root={root}')
     for split in ('val', 'test'):
         if split in splits:
-            opts += [f'{split}_dataloader.dataset.data_root={root}',
-                     f'{split}_evaluator.ann_file={root}annotations/val.json']
+            # the worm configs' two metrics (COCO, instance matching) read the same file
+            opts += [f'{split}_dataloader.dataset.data_root={root}'] + [
+                f'{split}_evaluator.{i}.ann_file={root}annotations/val.json' for i in (0, 1)]
     return opts
 
 

@@ -4,7 +4,7 @@ the learned embedding's precision in pixels (mmdet_semiconv/evaluation/semiconv_
 
     python tools/analysis_tools/ceiling.py CONFIG CHECKPOINT [--stride 4] [--overlap mean|own]
         [--background zero|nearest] [--sigmas 4 8 16 32 64] [--offsets 0] [--out ceiling.json]
-        [--cfg-options test_dataloader.dataset.data_root=... test_evaluator.ann_file=...]
+        [--cfg-options test_dataloader.dataset.data_root=... test_evaluator.0.ann_file=...]
 """
 import argparse
 import json

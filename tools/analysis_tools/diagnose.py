@@ -3,7 +3,7 @@ taken out and, for semi-conv models, sigma and the kernel separation (log K on t
 instance / other instances / background).
 
     python tools/analysis_tools/diagnose.py CONFIG CHECKPOINT [--out diag.json]
-        [--cfg-options test_dataloader.dataset.data_root=... test_evaluator.ann_file=...]
+        [--cfg-options test_dataloader.dataset.data_root=... test_evaluator.0.ann_file=...]
 """
 import argparse
 import json

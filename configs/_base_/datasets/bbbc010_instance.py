@@ -28,5 +28,11 @@ val_dataloader = dict(
                  ann_file='annotations/test.json',
                  data_prefix=dict(img=''), pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'annotations/test.json')
+# COCO AP and the matching scores that BBBC010 results outside the paper use (EmbedSeg,
+# PatchPerPix: DSB accuracy at IoU 0.5, avAP)
+val_evaluator = [
+    dict(type='CocoMetric', ann_file=data_root + 'annotations/test.json',
+         metric=['bbox', 'segm']),
+    dict(type='InstanceMatchingMetric', ann_file=data_root + 'annotations/test.json'),
+]
 test_evaluator = val_evaluator

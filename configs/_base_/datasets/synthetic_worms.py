@@ -41,5 +41,12 @@ val_dataloader = dict(
         data_prefix=dict(img=''),
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'annotations/val.json')
+# COCO AP and, beside it, the matching scores of the cell-segmentation field (DSB accuracy,
+# F1 and PQ per IoU threshold, avAP: InstanceMatchingMetric). A run pointed at other data sets
+# both: --cfg-options val_evaluator.0.ann_file=F val_evaluator.1.ann_file=F (and test_).
+val_evaluator = [
+    dict(type='CocoMetric', ann_file=data_root + 'annotations/val.json',
+         metric=['bbox', 'segm']),
+    dict(type='InstanceMatchingMetric', ann_file=data_root + 'annotations/val.json'),
+]
 test_evaluator = val_evaluator
