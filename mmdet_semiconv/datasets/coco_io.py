@@ -7,7 +7,7 @@ import os.path as osp
 import shutil
 import tempfile
 from contextlib import contextmanager
-from typing import Iterator, Sequence
+from typing import Dict, Iterator, Sequence
 
 import numpy as np
 import pycocotools.mask as mask_utils
@@ -121,3 +121,27 @@ def encode_rle(mask: np.ndarray) -> dict:
 
 def atomic_write_json(path: str, obj) -> None:
     atomic_write_bytes(path, json.dumps(obj).encode())
+
+
+def require_file_targets(out_dir: str, names: Sequence[str]) -> None:
+    """Refuse (IsADirectoryError) output file names that are existing folders in ``out_dir``:
+    replacing the set would delete them. Call it before a long conversion as well."""
+    for name in names:
+        if osp.isdir(osp.join(out_dir, name)):
+            raise IsADirectoryError(f'{osp.join(out_dir, name)} is a folder: move it away or '
+                                    'write the annotations elsewhere (--out-dir)')
+
+
+def write_json_set(out_dir: str, files: Dict[str, dict], build_name: str) -> None:
+    """Write several json files (``{name: object}``, e.g. the train and val splits of one
+    conversion) into ``out_dir`` as one whole (:func:`built_beside`): a run stopped at any point
+    leaves the old set, the new set, or the first file missing; never a new split beside an old
+    one, which could hold the same image twice.
+
+    Raises:
+        IsADirectoryError: a target name is an existing folder (it is not replaced).
+    """
+    require_file_targets(out_dir, files)
+    with built_beside(out_dir, build_name, list(files)) as build:
+        for name, obj in files.items():
+            atomic_write_json(osp.join(build, name), obj)

@@ -6,15 +6,16 @@
     python tools/dataset_converters/voc2012_to_coco.py data/VOCdevkit/VOC2012 --splits train \\
         --sbd-root data/benchmark_RELEASE --out-dir data/VOCdevkit/VOC2012/annotations
 
-Writes ``<out-dir>/voc12_<split>[_sbd].json`` once every split is converted (each file
-atomically); never modifies the sources. See mmdet_semiconv/datasets/converters/voc.py for the
+Writes ``<out-dir>/voc12_<split>[_sbd].json`` once every split is converted, the splits as
+one whole (a run stopped while writing leaves the old set or the new one, never a new train
+beside an old val); never modifies the sources. See mmdet_semiconv/datasets/converters/voc.py for the
 layout and the void handling.
 """
 import argparse
 import os.path as osp
 import sys
 
-from mmdet_semiconv.datasets.coco_io import atomic_write_json
+from mmdet_semiconv.datasets.coco_io import require_file_targets, write_json_set
 from mmdet_semiconv.datasets.converters import (ConversionError, convert_voc,
                                                 require_writable_dir)
 
@@ -30,14 +31,16 @@ def main():
     cocos = {}
     try:
         require_writable_dir(out_dir)
-        for split in args.splits:
-            out = osp.join(out_dir, f'voc12_{split}{"_sbd" if args.sbd_root else ""}.json')
-            cocos[out] = convert_voc(args.voc_root, None, split=split, sbd_root=args.sbd_root)
-    except ConversionError as e:
+        names = [f'voc12_{split}{"_sbd" if args.sbd_root else ""}.json' for split in args.splits]
+        require_file_targets(out_dir, names)
+        for split, name in zip(args.splits, names):
+            cocos[name] = convert_voc(args.voc_root, None, split=split, sbd_root=args.sbd_root)
+        write_json_set(out_dir, cocos, '.building-voc12')
+    except (ConversionError, IsADirectoryError) as e:
         sys.exit(f'error: {e}')
-    for out, coco in cocos.items():
-        atomic_write_json(out, coco)
-        print(f'{out}: {len(coco["images"])} images, {len(coco["annotations"])} instances')
+    for name, coco in cocos.items():
+        print(f'{osp.join(out_dir, name)}: {len(coco["images"])} images, '
+              f'{len(coco["annotations"])} instances')
 
 
 if __name__ == '__main__':

@@ -169,3 +169,13 @@ def test_the_cli_writes_no_split_when_one_fails(tmp_path):
                        str(tmp_path / 'ann'))
     assert out.returncode != 0 and 'nosuchsplit.txt is missing' in out.stderr
     assert os.listdir(tmp_path / 'ann') == []  # train was converted, but not written alone
+
+
+def test_the_cli_refuses_an_output_name_that_is_a_folder_before_converting(tmp_path):
+    make_voc(str(tmp_path))
+    (tmp_path / 'ann' / 'voc12_train.json').mkdir(parents=True)
+    out = _convert_cli(str(tmp_path / 'VOCdevkit' / 'VOC2012'), '--splits', 'train', 'val',
+                       '--out-dir', str(tmp_path / 'ann'))
+    assert out.returncode != 0 and 'voc12_train.json is a folder' in out.stderr
+    assert 'VOC2012 train' not in out.stderr  # refused before converting
+    assert os.listdir(tmp_path / 'ann') == ['voc12_train.json']
