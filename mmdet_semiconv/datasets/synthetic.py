@@ -23,6 +23,7 @@ The image is the union of all instances, 0/255 in three channels (PNG), so mmdet
 atomically.
 """
 import json
+import math
 import os
 import os.path as osp
 import re
@@ -69,9 +70,9 @@ class WormConfig:
             if getattr(self, low) > getattr(self, high):
                 raise ValueError(f'WormConfig: {low}={getattr(self, low)} is above '
                                  f'{high}={getattr(self, high)}; give {low} <= {high}')
-        for name in ('width', 'height', 'worms_min', 'length_min', 'width_min', 'clusters'):
-            if getattr(self, name) <= 0:
-                raise ValueError(f'WormConfig: {name} must be > 0, got {getattr(self, name)}')
+        _check_numbers(self, positive=('width', 'height', 'worms_min', 'worms_max', 'length_min',
+                                       'length_max', 'width_min', 'width_max', 'clusters'),
+                       non_negative=('bend_wavelength', 'curvature', 'cluster_spread'))
 
 
 @dataclass
@@ -99,12 +100,9 @@ class NucleiConfig:
         if self.nuclei_min > self.nuclei_max:
             raise ValueError(f'NucleiConfig: nuclei_min={self.nuclei_min} is above '
                              f'nuclei_max={self.nuclei_max}; give nuclei_min <= nuclei_max')
-        for name in ('width', 'height', 'nuclei_min', 'radius', 'clusters', 'min_gap'):
-            if not getattr(self, name) > 0:
-                raise ValueError(f'NucleiConfig: {name} must be > 0, got {getattr(self, name)}')
-        for name in ('radius_jitter', 'elongation', 'cluster_spread'):
-            if not getattr(self, name) >= 0:
-                raise ValueError(f'NucleiConfig: {name} must be >= 0, got {getattr(self, name)}')
+        _check_numbers(self, positive=('width', 'height', 'nuclei_min', 'nuclei_max', 'radius',
+                                       'clusters', 'min_gap'),
+                       non_negative=('radius_jitter', 'elongation', 'cluster_spread'))
 
 
 @dataclass
@@ -116,6 +114,21 @@ class DotGridConfig:
     cols: int = 4
     radius: float = 6.
     margin: float = 16.  # distance from the border to the first dot centre
+
+    def __post_init__(self):
+        _check_numbers(self, positive=('width', 'height', 'rows', 'cols', 'radius'),
+                       non_negative=('margin', ))
+
+
+def _check_numbers(cfg, positive: Tuple[str, ...], non_negative: Tuple[str, ...]) -> None:
+    """Refuse a generator setting that is not a finite number > 0 (``positive``) or >= 0."""
+    for names, low, word in ((positive, 0, '>'), (non_negative, 0, '>=')):
+        for name in names:
+            value = getattr(cfg, name)
+            ok = value > low if word == '>' else value >= low
+            if not (math.isfinite(value) and ok):
+                raise ValueError(f'{type(cfg).__name__}: {name} must be a finite number '
+                                 f'{word} {low}, got {value}')
 
 
 def _worm_mask(rng: np.random.Generator, cfg: WormConfig, h: int, w: int,
@@ -201,6 +214,10 @@ def write_coco_split(out_dir: str, split: str, images: List[List[np.ndarray]],
     Returns:
         str: the annotation file.
     """
+    if not any(m.any() for masks in images for m in masks):
+        raise ValueError(f'these settings give no {"/".join(classes)} in {len(images)} '
+                         f'{split} images (e.g. objects larger than the image, or all cut by '
+                         'its border): nothing was written; change them')
     ann_file = osp.join('annotations', f'{split}.json')
     refuse_foreign_split(out_dir, split)
     with built_beside(out_dir, f'.building-{split}', [ann_file, split]) as build:

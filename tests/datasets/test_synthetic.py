@@ -115,10 +115,24 @@ def test_a_regeneration_stopped_midway_leaves_the_old_split_whole(tmp_path, monk
 
 
 @pytest.mark.parametrize('kwargs', [dict(worms_min=9, worms_max=2), dict(width=0),
-                                    dict(length_min=90.)])
+                                    dict(length_min=90.), dict(length_max=float('inf')),
+                                    dict(curvature=-0.1)])
 def test_worm_config_refuses_impossible_settings(kwargs):
     with pytest.raises(ValueError, match=next(iter(kwargs))):
         WormConfig(**kwargs)
+
+
+@pytest.mark.parametrize('kwargs', [dict(radius=-3.), dict(rows=0), dict(margin=float('nan'))])
+def test_dot_grid_config_refuses_impossible_settings(kwargs):
+    # a negative radius used to draw the same dots as a positive one
+    with pytest.raises(ValueError, match=f'DotGridConfig: {next(iter(kwargs))} must be a finite'):
+        DotGridConfig(**kwargs)
+
+
+def test_settings_that_draw_no_instance_write_nothing(tmp_path):
+    with pytest.raises(ValueError, match=r'give no dot in 2 train images .* nothing was written'):
+        generate_dot_split(str(tmp_path), 'train', 2, DotGridConfig(radius=0.1))
+    assert os.listdir(tmp_path) == []
 
 
 @pytest.mark.parametrize('argv, message', [
