@@ -37,8 +37,8 @@ import torch
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
-from benchmark_staged import (_last_metrics, paired_difference, read_json,  # noqa: E402
-                              run_tool, train, write_json)
+from benchmark_staged import (_last_metrics, paired_difference, read_json, run_tool,  # noqa: E402
+                              train, write_json)
 
 from mmdet_semiconv.datasets import NucleiConfig, SyntheticWormSplits, WormConfig  # noqa: E402
 from mmdet_semiconv.evaluation.tables import markdown_table  # noqa: E402
@@ -319,7 +319,8 @@ def main():
     if args.pictures is not None:
         for d in args.sets:
             drawn = pictures(bench, d, args.pictures, args.arms, args.recipe, args.pictures_dir)
-            text += ''.join(f'![{osp.basename(p)}]({osp.relpath(p, osp.dirname(args.out or "."))})\n'
+            rel = osp.dirname(args.out or '.')
+            text += ''.join(f'![{osp.basename(p)}]({osp.relpath(p, rel)})\n'
                             for p in drawn) + '\n'
     if args.timing is not None:
         text += ''.join(timing(bench, d, args.timing, args.arms, args.recipe,

@@ -4,8 +4,9 @@ import torch
 
 def test_versions():
     import mmcv
-    import mmdet
     import mmengine
+
+    import mmdet
     assert torch.__version__.split('+')[0] == '2.13.0'
     assert mmengine.__version__ == '0.10.7'
     assert mmcv.__version__ == '2.1.0'

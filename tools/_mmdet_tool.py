@@ -8,7 +8,6 @@ import os.path as osp
 import runpy
 
 import mmdet
-
 import mmdet_semiconv  # noqa: F401
 
 

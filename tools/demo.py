@@ -5,9 +5,8 @@
 """
 import argparse
 
-from mmdet.apis import DetInferencer
-
 import mmdet_semiconv  # noqa: F401
+from mmdet.apis import DetInferencer
 
 
 def main():

@@ -10,10 +10,10 @@ import numpy as np
 import torch
 from mmcv.transforms import Compose
 from mmengine.config import DictAction
-from mmdet.apis import init_detector
-from mmdet.structures.bbox import bbox2roi, scale_boxes
 
 import mmdet_semiconv  # noqa: F401
+from mmdet.apis import init_detector
+from mmdet.structures.bbox import bbox2roi, scale_boxes
 from mmdet_semiconv.utils.cli import finite_float, index, output_file
 from mmdet_semiconv.visualization import draw_kernel, draw_result
 

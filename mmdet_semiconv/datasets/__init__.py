@@ -6,7 +6,8 @@ from .synthetic import (DOT_CLASSES, NUCLEUS_CLASSES, WORM_CLASSES, DotGridConfi
                         generate_worm_split, refuse_foreign_split)
 
 __all__ = [
-    'CheckedCocoDataset', 'AnnotationFileError', 'check_coco', 'WORM_CLASSES', 'DOT_CLASSES', 'NUCLEUS_CLASSES', 'WormConfig',
+    'CheckedCocoDataset', 'AnnotationFileError', 'check_coco', 'WORM_CLASSES', 'DOT_CLASSES',
+    'NUCLEUS_CLASSES', 'WormConfig',
     'NucleiConfig', 'DotGridConfig', 'SyntheticWormSplits', 'generate_worm_image',
     'generate_nuclei_image', 'generate_split', 'generate_worm_split', 'generate_dot_grid',
     'generate_dot_split', 'refuse_foreign_split'

@@ -9,6 +9,7 @@ from mmdet.datasets import CocoDataset
 from mmdet.datasets.api_wrappers import COCO
 from mmdet.datasets.transforms import LoadAnnotations
 from mmdet.registry import DATASETS
+
 from .coco_checks import AnnotationFileError, check_coco
 
 

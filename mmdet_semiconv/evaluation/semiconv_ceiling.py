@@ -34,6 +34,7 @@ from scipy import ndimage
 from torch import Tensor
 
 from mmdet.structures.bbox import bbox2roi, scale_boxes
+
 from ..models import SemiConvMaskHead, SteeredBilateralKernel
 from ..models.losses.semiconv_embedding_loss import instance_spreads, member_means
 from ..models.utils.coordinates import level_coordinates, roi_grid_coordinates, sample_on_cells

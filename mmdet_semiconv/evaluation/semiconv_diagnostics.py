@@ -18,6 +18,7 @@ from mmengine.structures import InstanceData
 from torch.utils.data import DataLoader
 
 from mmdet.structures.bbox import bbox2roi, scale_boxes
+
 from ..models import SemiConvMaskHead
 
 #: keys of :func:`gt_box_diagnostics` beside the ``gt_boxes/segm_*`` metrics.

@@ -9,6 +9,7 @@ from torch import Tensor
 from mmdet.registry import MODELS
 from mmdet.structures.mask import BitmapMasks
 from mmdet.utils import ConfigType, InstanceList, OptMultiConfig
+
 from .utils.coordinates import level_coordinates, roi_grid_coordinates, sample_on_cells
 from .utils.profiling import branch_scope
 
@@ -225,4 +226,3 @@ class SemiConvEmbeddingBranch(BaseModule):
     def sigma_px(self, sigma: Tensor) -> Tensor:
         """A kernel bandwidth in embedding units, in input pixels (for the log)."""
         return sigma.detach() * self.coord_scale
-

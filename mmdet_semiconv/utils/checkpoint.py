@@ -32,13 +32,13 @@ import pickletools
 import re
 import tempfile
 from datetime import datetime
-from urllib.parse import urlparse
 from typing import Callable, Dict, Iterable, List, Optional
+from urllib.parse import urlparse
 
-import numpy as np
-import torch
 import mmengine.runner.checkpoint as mmengine_checkpoint
 import mmengine.runner.runner as mmengine_runner
+import numpy as np
+import torch
 from mmengine.dist import get_dist_info
 from mmengine.fileio import get_file_backend
 from mmengine.logging.history_buffer import HistoryBuffer

@@ -3,9 +3,8 @@ import glob
 import os.path as osp
 
 import pytest
-from mmengine.config import Config
-
 from conftest import CONFIGS
+from mmengine.config import Config
 
 PAIRS = [
     ('mask-rcnn_worms_cpu.py', 'semiconv_worms_cpu.py'),

@@ -1,10 +1,10 @@
 """The stage-2 recipe of configs/semiconv_worms_cpu_finetune.py does what its comments say."""
 import os.path as osp
 
+from conftest import CONFIGS
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 
-from conftest import CONFIGS
 from mmdet.registry import MODELS
 from mmdet_semiconv.engine.hooks.semiconv_finetune_hook import linear_ramp
 

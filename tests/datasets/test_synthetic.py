@@ -9,8 +9,7 @@ import pytest
 from pycocotools.coco import COCO
 
 from mmdet_semiconv.datasets import (DotGridConfig, WormConfig, generate_dot_grid,
-                                     generate_dot_split, generate_worm_image,
-                                     generate_worm_split)
+                                     generate_dot_split, generate_worm_image, generate_worm_split)
 
 
 def test_worm_generation_is_deterministic(tmp_path):
@@ -142,6 +141,7 @@ def test_settings_that_draw_no_instance_write_nothing(tmp_path):
 def test_the_generator_refuses_settings_that_give_no_data(tmp_path, argv, message):
     import subprocess
     import sys
+
     from conftest import REPO
     out = subprocess.run([sys.executable, osp.join(REPO, 'tools', 'dataset_converters',
                                                    'generate_synthetic.py'), *argv, '--out',
@@ -153,9 +153,10 @@ def test_the_generator_refuses_settings_that_give_no_data(tmp_path, argv, messag
 def _generator(argv):
     import subprocess
     import sys
+
     from conftest import REPO
-    return subprocess.run([sys.executable, osp.join(REPO, 'tools', 'dataset_converters',
-                                                   'generate_synthetic.py'), *argv],
+    tool = osp.join(REPO, 'tools', 'dataset_converters', 'generate_synthetic.py')
+    return subprocess.run([sys.executable, tool, *argv],
                           capture_output=True, text=True)
 
 

@@ -6,8 +6,7 @@ from mmengine.structures import InstanceData
 
 from mmdet.structures.mask import BitmapMasks
 from mmdet_semiconv.models import SemiConvEmbeddingBranch
-from mmdet_semiconv.models.utils import (level_coordinates, roi_grid_coordinates,
-                                         sample_on_cells)
+from mmdet_semiconv.models.utils import level_coordinates, roi_grid_coordinates, sample_on_cells
 
 STRIDES = (4, 8, 16, 32, 64)
 

@@ -2,9 +2,8 @@
 import json
 import os
 
-import pytest
-
 import benchmark_staged
+import pytest
 from benchmark_staged import (COLUMNS, StagedBenchmark, _logged, paired_difference, report,
                               val_curve, write_json)
 

@@ -4,12 +4,11 @@ import os.path as osp
 
 import pytest
 import torch
+from branch_overhead import (add_model_args, alternating, batches, branch_times, build_pair,
+                             load_config, point_at_data, profile_step, set_input_scale, summarize)
+from conftest import CONFIGS
 from mmengine.config import Config
 
-from conftest import CONFIGS
-from branch_overhead import (add_model_args, alternating, batches, branch_times, build_pair,
-                             load_config, point_at_data, profile_step, set_input_scale,
-                             summarize)
 from mmdet_semiconv.models.utils import branch_scope
 
 

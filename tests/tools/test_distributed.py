@@ -4,7 +4,6 @@ import sys
 
 import pytest
 import torch
-
 from conftest import REPO, write_tiny_config
 from test_train_test_tools import _run
 

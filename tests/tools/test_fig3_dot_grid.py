@@ -2,7 +2,6 @@
 import os.path as osp
 
 import pytest
-
 from fig3_dot_grid import Fig3Settings, main, reproduce_fig3
 
 

@@ -5,9 +5,8 @@ import sys
 
 import pytest
 import torch
-from mmengine.runner import Runner
-
 from conftest import REPO
+from mmengine.runner import Runner
 from test_train_test_tools import _run
 
 TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'gpu_check.py')

@@ -11,9 +11,9 @@ import threading
 
 import pytest
 import yaml
+from conftest import REPO
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from conftest import REPO
 from mmdet_semiconv.utils import CheckpointHashError
 
 sys.path.insert(0, osp.join(REPO, 'tools'))

@@ -8,10 +8,9 @@ import sys
 import cv2
 import numpy as np
 import pytest
+from conftest import REPO, write_tiny_config
 from mmengine.config import Config
 from mmengine.runner import Runner
-
-from conftest import REPO, write_tiny_config
 
 
 @pytest.mark.slow
@@ -37,8 +36,8 @@ def test_predict_writes_label_images_mask_files_and_a_table(tmp_path, tiny_worms
         assert label.dtype == np.uint16 and label.shape == (72, 96)
         mine = [r for r in rows if r['image'] == stem]
         # colouring without overlap: every instance keeps its pixels in the label image
-        assert sorted(np.unique(label[label > 0]).tolist()) == [int(r['instance'])
-                                                               for r in mine]
+        ids = [int(r['instance']) for r in mine]
+        assert sorted(np.unique(label[label > 0]).tolist()) == ids
         for r in mine:
             mask = cv2.imread(str(out / 'masks' / f'{stem}_{int(r["instance"]):02d}'
                                   '_ground_truth.png'), cv2.IMREAD_GRAYSCALE) > 0

@@ -7,7 +7,6 @@ import os.path as osp
 import sys
 
 import pytest
-
 from conftest import CONFIGS
 from test_train_test_tools import BIN, _run
 

@@ -7,14 +7,14 @@ import subprocess
 import time
 import timeit
 
-import pytest
 import numpy as np
+import pytest
 import torch
-from mmengine.logging.history_buffer import HistoryBuffer
-from mmengine.structures import InstanceData
 from mmengine.config import Config
+from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint
+from mmengine.structures import InstanceData
 
 from mmdet_semiconv.utils import CheckpointHashError, UntrustedCheckpointError
 from mmdet_semiconv.utils.checkpoint import TRUST_ENV
@@ -69,7 +69,8 @@ def test_load_from_loads_the_weights(trained):
 
 def test_a_class_of_the_stack_is_refused_by_name_with_how_to_trust_it(tmp_path, monkeypatch):
     path = str(tmp_path / 'foreign.pth')
-    torch.save({'state_dict': {'w': torch.ones(1)}, 'meta': {'x': InstanceData(metainfo=dict(a=1))}}, path)
+    torch.save({'state_dict': {'w': torch.ones(1)},
+                'meta': {'x': InstanceData(metainfo=dict(a=1))}}, path)
     name = 'mmengine.structures.instance_data.InstanceData'
     with pytest.raises(UntrustedCheckpointError, match=name) as err:
         _load_checkpoint(path)

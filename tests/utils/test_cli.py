@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from mmdet_semiconv.utils.cli import (finite_float, index, output_file, positive_float, positive_int,
-                                      write_json_out)
+from mmdet_semiconv.utils.cli import (finite_float, index, output_file, positive_float,
+                                      positive_int, write_json_out)
 
 
 @pytest.mark.parametrize('parse, text, message', [

@@ -105,9 +105,9 @@ def test_tools_test_and_init_cfg_take_our_trained_checkpoint_over_http(
     import subprocess
     import sys
 
+    from conftest import REPO
     from mmengine.config import Config
 
-    from conftest import REPO
     from mmdet.registry import MODELS
     www, url = server
     config, _, ckpt = tiny_trained

@@ -51,7 +51,7 @@ import numpy as np
 import torch
 from scipy import stats
 
-from mmdet_semiconv.datasets import WormConfig, SyntheticWormSplits
+from mmdet_semiconv.datasets import SyntheticWormSplits, WormConfig
 from mmdet_semiconv.evaluation.tables import markdown_table
 
 #: The repository this tool belongs to: the configs and tools it runs are read from here.

@@ -29,10 +29,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
-from mmdet.models.backbones import ResNet  # noqa: E402
 from sklearn.cluster import KMeans  # noqa: E402
 from sklearn.metrics import adjusted_rand_score  # noqa: E402
 
+from mmdet.models.backbones import ResNet  # noqa: E402
 from mmdet_semiconv.datasets import DotGridConfig, generate_dot_grid  # noqa: E402
 from mmdet_semiconv.models.losses import embedding_loss_single  # noqa: E402
 from mmdet_semiconv.models.utils import level_coordinates, sample_on_cells  # noqa: E402

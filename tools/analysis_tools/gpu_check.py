@@ -15,12 +15,12 @@ import os.path as osp
 import sys
 
 import torch
+from branch_overhead import (batches, benchmark, load_config, point_at_data, set_input_scale,
+                             share_weights)
 from mmengine.runner import Runner
 
 import mmdet_semiconv  # noqa: F401
-from branch_overhead import (batches, benchmark, load_config, point_at_data, set_input_scale,
-                             share_weights)
-from mmdet_semiconv.datasets import WormConfig, SyntheticWormSplits
+from mmdet_semiconv.datasets import SyntheticWormSplits, WormConfig
 from mmdet_semiconv.evaluation.tables import markdown_table
 
 MODELS = (('semi-conv', 'configs/semiconv_voc.py'),

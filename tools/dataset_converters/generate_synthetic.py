@@ -6,15 +6,14 @@
         [--num-train 200] [--num-val 50] [--train-seed 0] [--val-seed 1] [--radius 7] ...
     python tools/dataset_converters/generate_synthetic.py dots [--out data/dot_grid]
 
-Every WormConfig / NucleiConfig / DotGridConfig field is a flag (mmdet_semiconv/datasets/synthetic.py
-documents them and their defaults).
+Every WormConfig / NucleiConfig / DotGridConfig field is a flag
+(mmdet_semiconv/datasets/synthetic.py documents them and their defaults).
 """
 import argparse
 import dataclasses
 
-from mmdet_semiconv.datasets import (DotGridConfig, NucleiConfig, WormConfig,
-                                     generate_dot_split, generate_split,
-                                     refuse_foreign_split)
+from mmdet_semiconv.datasets import (DotGridConfig, NucleiConfig, WormConfig, generate_dot_split,
+                                     generate_split, refuse_foreign_split)
 
 #: the random families: subcommand -> (settings, default output folder)
 FAMILIES = {'worms': (WormConfig, 'data/synthetic_worms'),

@@ -8,7 +8,8 @@
 
 Writes ``<out-dir>/voc12_<split>[_sbd].json`` once every split is converted, the splits as
 one whole (a run stopped while writing leaves the old set or the new one, never a new train
-beside an old val); never modifies the sources. See mmdet_semiconv/datasets/converters/voc.py for the
+beside an old val); never modifies the sources. See mmdet_semiconv/datasets/converters/voc.py
+for the
 layout and the void handling.
 """
 import argparse
@@ -16,8 +17,7 @@ import os.path as osp
 import sys
 
 from mmdet_semiconv.datasets.coco_io import require_file_targets, write_json_set
-from mmdet_semiconv.datasets.converters import (ConversionError, convert_voc,
-                                                require_writable_dir)
+from mmdet_semiconv.datasets.converters import ConversionError, convert_voc, require_writable_dir
 
 
 def main():

@@ -7,6 +7,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner.checkpoint import _load_checkpoint
 
 from mmdet.registry import HOOKS
+
 from ...models import SemiConvEmbeddingBranch, SemiConvMaskHead, SteeredBilateralKernel
 
 

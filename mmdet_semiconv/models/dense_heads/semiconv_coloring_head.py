@@ -19,6 +19,7 @@ from mmdet.models.dense_heads.base_mask_head import BaseMaskHead
 from mmdet.registry import MODELS
 from mmdet.structures.mask import mask2bbox
 from mmdet.utils import ConfigType, InstanceList, OptConfigType, OptMultiConfig
+
 from ..losses.semiconv_embedding_loss import member_means
 from ..necks.semiconv_embedding_neck import shuffle_conv
 from ..utils.coordinates import level_coordinates, sample_on_cells

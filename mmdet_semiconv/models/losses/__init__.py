@@ -1,6 +1,5 @@
 from .log_space_bce_loss import LogSpaceBCELoss, log_space_bce
-from .semiconv_embedding_loss import (SemiConvEmbeddingLoss, embedding_loss_single,
-                                      instance_spreads)
+from .semiconv_embedding_loss import SemiConvEmbeddingLoss, embedding_loss_single, instance_spreads
 
 __all__ = [
     'SemiConvEmbeddingLoss', 'embedding_loss_single', 'instance_spreads', 'LogSpaceBCELoss',

@@ -12,6 +12,7 @@ from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 from mmdet.structures.bbox import bbox2roi
 from mmdet.utils import InstanceList, OptConfigType
+
 from .semiconv_roi_head_mixin import OptPhis, SemiConvRoIHeadMixin
 
 

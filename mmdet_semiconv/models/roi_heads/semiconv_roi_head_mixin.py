@@ -14,6 +14,7 @@ from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 from mmdet.structures.bbox import bbox2roi
 from mmdet.utils import InstanceList, OptConfigType
+
 from .mask_heads import SemiConvMaskHead
 
 #: Phi per level, from :meth:`SemiConvEmbeddingBranch.forward`; None with the branch off.

@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 from pycocotools.coco import COCO
 
-from mmdet_semiconv.datasets.converters import (ConversionError, convert_bbbc010,
-                                                default_train_wells)
+from mmdet_semiconv.datasets.converters import ConversionError, convert_bbbc010, default_train_wells
 
 WELLS = ('A01', 'A02', 'C02', 'C03', 'E04')
 

@@ -30,8 +30,8 @@ def nuclei_folder(tmp_path):
         masks = generate_nuclei_image(np.random.default_rng(i), NucleiConfig())
         raw = (np.any(masks, 0) * 40000 + 1000).astype(np.uint16)
         skio.imsave(str(tmp_path / 'images' / f'{stem}.tif'), raw, check_contrast=False)
-        labels = label_image(np.array(masks)) if stem == 'a' else np.zeros(raw.shape,
-                                                                            np.uint16)
+        labels = (label_image(np.array(masks)) if stem == 'a'
+                  else np.zeros(raw.shape, np.uint16))
         skio.imsave(str(tmp_path / 'labels' / f'{stem}.tif'), labels, check_contrast=False)
         truth[stem] = masks if stem == 'a' else []
     return tmp_path, truth
@@ -119,7 +119,7 @@ def test_the_table_has_a_row_per_instance_with_its_geometry():
     rows = instance_rows('img', np.array([bar]), [0.9], ['worm'])
     assert list(rows[0]) == list(TABLE_COLUMNS)
     r = rows[0]
-    assert (r['area'], r['bbox_x1'], r['bbox_y1'], r['bbox_x2'], r['bbox_y2']) == (90, 5, 8, 35,
-                                                                                  11)
+    box = (r['area'], r['bbox_x1'], r['bbox_y1'], r['bbox_x2'], r['bbox_y2'])
+    assert box == (90, 5, 8, 35, 11)
     assert r['centroid_x'] == pytest.approx(19.5) and r['centroid_y'] == pytest.approx(9.0)
     assert 25 <= r['skeleton_length'] <= 30

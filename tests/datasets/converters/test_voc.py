@@ -147,6 +147,7 @@ def test_sbd_masks(tmp_path):
 def _convert_cli(voc, *args):
     import subprocess
     import sys
+
     from conftest import REPO
     return subprocess.run([sys.executable, osp.join(REPO, 'tools', 'dataset_converters',
                                                     'voc2012_to_coco.py'), voc, *args],

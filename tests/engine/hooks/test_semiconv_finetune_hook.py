@@ -5,13 +5,13 @@ from types import SimpleNamespace
 
 import pytest
 import torch
+from conftest import CONFIGS, write_tiny_config
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from conftest import CONFIGS, write_tiny_config
 from mmdet.registry import MODELS
-from mmdet_semiconv.engine import SemiConvFinetuneHook, PretrainedCheckpointError
+from mmdet_semiconv.engine import PretrainedCheckpointError, SemiConvFinetuneHook
 
 
 @pytest.fixture(scope='module')

@@ -4,10 +4,10 @@ import os.path as osp
 
 import pytest
 import torch
+from conftest import CONFIGS, write_tiny_config
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from conftest import CONFIGS, write_tiny_config
 from mmdet.registry import MODELS
 from mmdet.testing import demo_mm_inputs
 from mmdet_semiconv.models import SemiConvCascadeRoIHead, SemiConvMaskHead

@@ -11,4 +11,3 @@ def test_a_head_must_provide_the_mask_stage_on_given_rois():
 
     with pytest.raises(TypeError, match='mask_forward_on_rois.*predict_mask_on_rois'):
         Incomplete()
-

@@ -9,6 +9,7 @@ from torch import Tensor
 from mmdet.models.roi_heads.mask_heads import FCNMaskHead
 from mmdet.registry import MODELS
 from mmdet.utils import ConfigType
+
 from ...utils.profiling import branch_scope
 
 
