@@ -13,6 +13,23 @@ from mmdet.registry import DATASETS
 from .coco_checks import AnnotationFileError, check_coco
 
 
+#: format -> the bytes a whole file of it ends with (possibly followed by a little padding)
+_END_MARKERS = {'PNG': b'IEND\xaeB`\x82', 'JPEG': b'\xff\xd9'}
+_TAIL_BYTES = 1024
+
+
+def _truncated(path: str, fmt: str) -> bool:
+    """Whether a PNG or JPEG lacks its end marker near its end, as a cut-off copy does (PIL
+    reads the header of such a file and fails only when decoding). Other formats: False."""
+    marker = _END_MARKERS.get(fmt)
+    if marker is None:
+        return False
+    with open(path, 'rb') as f:
+        f.seek(0, 2)
+        f.seek(max(0, f.tell() - _TAIL_BYTES))
+        return marker not in f.read()
+
+
 class CheckedCOCO(COCO):
     """mmdet's COCO API, with :func:`check_coco` run on the parsed file before it is indexed
     (pycocotools' index keeps one image per id and one annotation per id, silently)."""
@@ -41,8 +58,9 @@ class CheckedCocoDataset(CocoDataset):
       duplicate image ids, non-finite boxes, polygons that are not finite or under 3 points,
       RLEs of another size than their image or with no pixel, unknown image or category ids,
       and a file where every box would be skipped (skipped boxes are warned about);
-    * an image file that is missing or whose size is not the one the file states, at load
-      time rather than at the iteration that reads it (its header only is read).
+    * an image file that is missing, truncated (a PNG or JPEG without its end marker) or whose
+      size is not the one the file states, at load time rather than at the iteration that
+      reads it (its header and last bytes only are read).
 
     Everything else is mmdet's CocoDataset unchanged.
     """
@@ -70,11 +88,15 @@ class CheckedCocoDataset(CocoDataset):
         path = osp.join(self.data_prefix['img'], img['file_name'])
         try:
             with Image.open(path) as opened:
-                size = opened.size
+                size, fmt = opened.size, opened.format
         except OSError as e:
             raise AnnotationFileError(
                 f'{self.ann_file}: image {img["file_name"]!r} cannot be read at {path} '
                 f'({type(e).__name__}): check data_root and data_prefix.img, or the file') from e
+        if _truncated(path, fmt):
+            raise AnnotationFileError(
+                f'{self.ann_file}: image {img["file_name"]!r} at {path} is truncated (the '
+                f'{fmt} file has no end marker): copy or convert it again')
         if size != (img['width'], img['height']):
             raise AnnotationFileError(
                 f'{self.ann_file}: image {img["file_name"]!r} is {size[0]}x{size[1]} (width x '

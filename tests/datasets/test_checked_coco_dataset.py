@@ -88,3 +88,28 @@ def test_mmdets_own_assertion_is_shown_with_the_file(tmp_path, tiny_worms):
 
     with pytest.raises(ValueError, match=r'edited\.json: .*not unique'):
         _edited(tmp_path, tiny_worms, duplicate_annotation_ids)()
+
+
+@pytest.mark.parametrize('suffix, fmt', [('.png', 'PNG'), ('.jpg', 'JPEG')])
+def test_a_truncated_image_is_named_at_build(tmp_path, tiny_worms, suffix, fmt):
+    from PIL import Image
+    root, ann_file = tiny_worms[:2]
+    with open(ann_file) as f:
+        coco = json.load(f)
+    image = coco['images'][2]
+    whole = tmp_path / f'whole{suffix}'
+    Image.open(f'{root}/{image["file_name"]}').convert('RGB').save(whole)
+    data = whole.read_bytes()
+    (tmp_path / f'cut{suffix}').write_bytes(data[:len(data) * 2 // 3])  # a copy cut off
+    for name in (f'whole{suffix}', f'cut{suffix}'):
+        image['file_name'] = name
+        coco['annotations'] = [a for a in coco['annotations'] if a['image_id'] == image['id']]
+        coco['images'] = [image]
+        (tmp_path / 'one.json').write_text(json.dumps(coco))
+        build = lambda: _dataset(CheckedCocoDataset, str(tmp_path), 'one.json')  # noqa: E731
+        if name.startswith('whole'):
+            assert len(build()) == 1
+        else:
+            with pytest.raises(ValueError, match=rf"one\.json: image 'cut{suffix}' at .* is "
+                                                 rf'truncated \(the {fmt} file has no end'):
+                build()
