@@ -213,15 +213,23 @@ def safe_load(filename: str, map_location=None) -> dict:
 
 
 #: Modules and functions no checkpoint has a reason to need: they run commands, import or
-#: evaluate code, or reach files and the network. A refusal naming one of them does not tell
-#: the user how to trust it.
+#: evaluate code, or reach files, processes and the network. A refusal naming one of them does
+#: not tell the user how to trust it. Classes count too: calling a class is what unpickling does
+#: with it, and ``numpy.memmap(path, mode='w+')`` creates or truncates a file, mmengine's Runner
+#: builds whatever its config names, a DataLoader forks workers.
 CODE_RUNNING = ('posix.', 'nt.', 'os.', 'subprocess.', 'sys.', 'shutil.', 'socket.', 'pty.',
                 'runpy.', 'importlib.', 'ctypes.', 'pickle.', 'marshal.', 'code.', 'webbrowser.',
                 'timeit.', 'pdb.', 'multiprocessing.', 'threading.', 'signal.', 'types.',
-                'functools.', 'operator.', 'builtins.', 'torch.load', 'torch.hub.',
-                'torch.utils.cpp_extension.', 'torch.jit.', 'torch.package.', 'torch.ops.',
-                'numpy.load', 'numpy.testing.', 'numpy.f2py.', 'numpy.distutils.',
-                'mmengine.config.', 'mmengine.utils.')
+                'functools.', 'operator.', 'builtins.', 'io.', 'tempfile.', 'urllib.', 'http.',
+                'torch.load', 'torch.save', 'torch.hub.', 'torch.utils.cpp_extension.',
+                'torch.utils.data.', 'torch.jit.', 'torch.package.', 'torch.ops.',
+                'torch.classes.', 'torch.distributed.', 'torch.multiprocessing.', 'torch.from_file',
+                'torch.storage.', 'torch.UntypedStorage.from_file', 'numpy.load', 'numpy.save',
+                'numpy.memmap', 'numpy.core.memmap', 'numpy._core.memmap', 'numpy.lib.',
+                'numpy.ctypeslib', 'numpy.fromfile', 'numpy.tofile', 'numpy.testing.',
+                'numpy.f2py.', 'numpy.distutils.', 'mmengine.config.', 'mmengine.utils.',
+                'mmengine.fileio.', 'mmengine.runner.', 'mmengine.registry.', 'mmengine.hub.',
+                'mmengine.dist.', 'mmcv.utils.', 'mmdet.apis.', 'mmdet.utils.')
 
 #: The only namespaces whose classes a refusal offers to trust (what this stack's own
 #: checkpoints are made of); anything else is refused with no advice to trust it.

@@ -205,6 +205,16 @@ class _Call:
         return subprocess.call, (['touch', str(self.marker)], )
 
 
+class _Memmap:
+    """Pickles as ``numpy.memmap(path, mode='w+')``: a class of numpy that creates a file."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return np.memmap, (str(self.marker), 'uint8', 'w+', 0, (1, ))
+
+
 def _shows_no_torch_error(exc):
     return exc.__cause__ is None and (exc.__context__ is None or exc.__suppress_context__)
 
@@ -224,6 +234,8 @@ def _save(obj, path, how):
     (_Call, 'legacy-protocol-2', r'commands\.call \(that is subprocess\.call\)'),
     (_SystemCall, 'raw-protocol-5', r'posix\.system|nt\.system'),
     (_Timeit, 'raw-protocol-5', 'timeit.timeit'),
+    (_Memmap, 'zip-protocol-2', r'numpy\.(_core\.|core\.)?memmap'),
+    (_Memmap, 'raw-protocol-5', r'numpy\.(_core\.|core\.)?memmap'),
 ])
 def test_code_running_payloads_are_refused_in_any_spelling(tmp_path, payload, how, named):
     marker = tmp_path / 'ran'
