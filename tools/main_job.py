@@ -31,16 +31,15 @@ def parse_args(argv=None):
     parser.add_argument('--max-iters', type=int, help='override the schedule length')
     parser.add_argument('--num-vis', type=int, default=4, help='pictures to draw')
     parser.add_argument('--threads', type=int, default=1,
-                        help='torch intra-op threads; the result depends on it (a 300-iteration '
-                        'CPU run moved by 2.3 box AP between 1 and 2 threads), so it is fixed '
-                        'and the README quotes the default')
+                        help='torch intra-op threads; the result depends on it '
+                        '(docs/getting_started.md), so it is fixed and the README quotes the '
+                        'default')
     return parser.parse_args(argv)
 
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-#: how far the main job's AP may be from the quoted one and still match: the same command at
-#: one thread on two 2-core x86_64 machines gave box 30.7 / mask 19.9 and 30.6 / 19.6 (issue 27,
-#: with the code of that day)
+#: how far the main job's AP may be from the quoted one and still match: the spread of the same
+#: command between two 2-core CPUs (docs/getting_started.md, "What the main job prints")
 TOLERANCE_AP = 0.5
 #: metafile metric name -> key of mmdet's CocoMetric
 METRICS = {'box AP': 'coco/bbox_mAP', 'mask AP': 'coco/segm_mAP'}

@@ -12,7 +12,6 @@ from mmdet.registry import DATASETS
 
 from .coco_checks import AnnotationFileError, check_coco
 
-
 #: format -> the bytes a whole file of it ends with (possibly followed by a little padding)
 _END_MARKERS = {'PNG': b'IEND\xaeB`\x82', 'JPEG': b'\xff\xd9'}
 _TAIL_BYTES = 1024

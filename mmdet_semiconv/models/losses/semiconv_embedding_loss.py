@@ -90,9 +90,9 @@ class SemiConvEmbeddingLoss(nn.Module):
     * ``loss_repulsion`` (``repulsion_margin`` > 0): a hinge
       ``max(0, margin - ||mean_S Psi - mean_T Psi||)`` for every pair of instances S, T of one
       image whose boxes (on the level's cells) overlap, i.e. that share a RoI; averaged over
-      pairs. Without it the means of neighbouring instances partly collapse (measured: 0.68x
-      their centroid distance). Set the margin to a few sigma: at 2 sigma a Laplacian kernel
-      gives the other instance log K = -2.
+      pairs. Without it the means of neighbouring instances partly collapse (measured:
+      docs/method.md, "Departures from the paper"). Set the margin to a few sigma: at 2 sigma
+      a Laplacian kernel gives the other instance log K = -2.
 
     Args:
         levels (Sequence[int]): indices into the FPN levels (0 = the finest, P2).

@@ -33,9 +33,10 @@ class SemiConvMaskHead(FCNMaskHead):
 
     ``logk_offset`` (a departure from the paper, off by default): ``s_hat = s + lambda (log K +
     beta)`` with a learned scalar beta starting at the given value. log K <= 0 can only lower
-    a logit, and a RoI's own cells pay for an imperfect embedding (measured: about -0.4 nats);
-    beta gives that back uniformly, so that the kernel's effect is a cut of the cells far from
-    the seed rather than a shrink of the whole mask. The BCE on K sees log K itself.
+    a logit, and a RoI's own cells pay for an imperfect embedding (what they paid: docs/method.md,
+    "Departures from the paper"); beta gives that back uniformly, so that the kernel's effect
+    is a cut of the cells far from the seed rather than a shrink of the whole mask. The BCE on
+    K sees log K itself.
 
     Args:
         kernel (dict): config of the kernel. Defaults to ``SteeredBilateralKernel``.
