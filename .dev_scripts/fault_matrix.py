@@ -79,20 +79,20 @@ CASES: List[Tuple[str, str, List[str]]] = [
         'test_an_image_that_is_missing_or_of_another_size_is_named_at_build',
         'tests/datasets/test_checked_coco_dataset.py::test_a_truncated_image_is_named_at_build']),
     ('config', 'loss_weight=nan, sigma=nan, a NaN loss during training', [
-        'tests/models/test_semiconv_embedding_loss.py::'
+        'tests/models/losses/test_semiconv_embedding_loss.py::'
         'test_a_negative_or_non_finite_weight_is_refused',
-        'tests/models/test_steered_bilateral_kernel.py::test_rejects_bad_arguments',
+        'tests/models/layers/test_steered_bilateral_kernel.py::test_rejects_bad_arguments',
         'tests/engine/hooks/test_non_finite_loss_hook.py::'
         'test_a_nan_loss_stops_training_naming_the_iteration_and_the_term']),
     ('config', 'coord_scale=inf (u_hat zero: a plain convolution)', [
-        'tests/models/test_semiconv_embedding_branch.py::test_bad_geometry_is_refused']),
+        'tests/models/roi_heads/test_semiconv_embedding_branch.py::test_bad_geometry_is_refused']),
     ('config', 'kernel_weight=-1, logk_offset=True', [
         'tests/models/roi_heads/mask_heads/test_semiconv_mask_head.py::'
         'test_bad_settings_are_refused']),
     ('config', 'boundary_band=1.5, repulsion_weight without margin, levels=[-1]', [
-        'tests/models/test_semiconv_embedding_loss.py::'
+        'tests/models/losses/test_semiconv_embedding_loss.py::'
         'test_a_setting_that_would_be_silently_ignored_or_fail_later_is_refused',
-        'tests/models/test_semiconv_embedding_branch.py::'
+        'tests/models/roi_heads/test_semiconv_embedding_branch.py::'
         'test_phi_only_on_the_levels_something_reads']),
     ('checkpoint', 'a branch of other shapes at test time; at stage 2', [
         'tests/models/roi_heads/test_semiconv_roi_head.py::'
@@ -191,7 +191,7 @@ def main(argv=None) -> int:
             junit = osp.join(tmp, 'junit.xml')
             subprocess.run([sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider',
                             f'--junitxml={junit}', *nodes], cwd=REPO,
-                           env=dict(os.environ, PYTHONPATH=REPO))
+                           env=dict(os.environ, PYTHONPATH=REPO), stdout=sys.stderr)
             results = _outcomes(junit)
     print('| # | kind | case | verdict | tests |')
     print('| --- | --- | --- | --- | --- |')

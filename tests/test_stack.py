@@ -27,7 +27,7 @@ def test_mmcv_ops_are_compiled():
 
 def test_our_modules_are_registered_in_mmdets_registries():
     from mmdet.registry import MODELS
-    for name in ('SemiConvEmbeddingNeck', 'SteeredBilateralKernel', 'SemiConvMaskHead',
+    for name in ('SemiConvPhiSubnet', 'SteeredBilateralKernel', 'SemiConvMaskHead',
                  'SemiConvRoIHead', 'SemiConvEmbeddingLoss', 'LogSpaceBCELoss'):
         assert MODELS.get(name) is not None, name
 

@@ -11,8 +11,8 @@
 semiconv_branch = dict(
     type='SemiConvEmbeddingBranch',
     # Phi: 1x1 conv 256 + ReLU + 3x3 conv to D; FPN gradient x0.1 (section 3.5)
-    embedding_neck=dict(
-        type='SemiConvEmbeddingNeck', feat_channels=256, embed_dims=8, fpn_grad_scale=0.1),
+    phi_subnet=dict(
+        type='SemiConvPhiSubnet', feat_channels=256, embed_dims=8, fpn_grad_scale=0.1),
     # eq. (5), summed per image as in the paper, on every level a RoI may read
     loss_embedding=dict(
         type='SemiConvEmbeddingLoss', levels=[0, 1, 2, 3], normalize='image', loss_weight=1.0),

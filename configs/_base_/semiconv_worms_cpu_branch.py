@@ -5,8 +5,8 @@
 semiconv_branch = dict(
     type='SemiConvEmbeddingBranch',
     # Phi: 1x1 conv + ReLU + 3x3 conv to D; FPN gradient x0.1 (section 3.5)
-    embedding_neck=dict(
-        type='SemiConvEmbeddingNeck', feat_channels=64, embed_dims=8, fpn_grad_scale=0.1),
+    phi_subnet=dict(
+        type='SemiConvPhiSubnet', feat_channels=64, embed_dims=8, fpn_grad_scale=0.1),
     # eq. (5) where the RoIs read Psi: every worm box is below mmdet's 112 px level threshold,
     # so all of them read P2; summed per image as in the paper
     loss_embedding=dict(

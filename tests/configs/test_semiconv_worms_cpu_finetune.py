@@ -26,7 +26,7 @@ def test_sigma_and_the_branch_get_their_own_lr():
     lrs = _lrs(wrapper, model)
     base = cfg.optim_wrapper.optimizer.lr
     assert lrs['roi_head.mask_head.kernel.log_sigma'] == (base * 40, 0.)
-    assert lrs['roi_head.semiconv_branch.embedding_neck.subnet.0.weight'][0] == base * 10
+    assert lrs['roi_head.semiconv_branch.phi_subnet.subnet.0.weight'][0] == base * 10
     assert lrs['roi_head.mask_head.convs.0.conv.weight'][0] == base  # shared with Mask R-CNN
 
 

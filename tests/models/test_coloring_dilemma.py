@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from mmdet_semiconv.models import SemiConvEmbeddingNeck
+from mmdet_semiconv.models import SemiConvPhiSubnet
 from mmdet_semiconv.models.utils import level_coordinates
 
 SCALE = 50  # pixels per coordinate unit (coord_scale): a region S_k = [2k, 2k + 2] is 100 px
@@ -22,7 +22,7 @@ def _signal():
 def test_the_phi_subnet_colours_replicas_alike_and_u_hat_tells_them_apart():
     u, x, _ = _signal()
     torch.manual_seed(0)
-    neck = SemiConvEmbeddingNeck(in_channels=1, feat_channels=8, embed_dims=4).eval()
+    neck = SemiConvPhiSubnet(in_channels=1, feat_channels=8, embed_dims=4).eval()
     with torch.no_grad():
         phi = neck(torch.tensor(x, dtype=torch.float32).view(1, 1, 1, WIDTH))
     psi = phi + level_coordinates(1, WIDTH, 1, SCALE, 4, phi.device)

@@ -69,7 +69,7 @@ def _record_dtypes(model):
     """Dtypes of Phi (the subnet's output) and of log K, recorded on every call."""
     seen = dict(phi=[], log_k=[])
     branch = model.roi_head.semiconv_branch
-    branch.embedding_neck.subnet.register_forward_hook(
+    branch.phi_subnet.subnet.register_forward_hook(
         lambda mod, args, out: seen['phi'].append(out.dtype))
     for head in model.roi_head.modules():
         if isinstance(head, SemiConvMaskHead):
@@ -97,7 +97,7 @@ def test_loss_mode_under_autocast(cuda_like_ops, config, dtype):
     assert set(seen['phi']) == {dtype}  # the subnet follows autocast ...
     assert seen['log_k'] and set(seen['log_k']) == {torch.float32}  # ... the kernel does not
     branch = model.roi_head.semiconv_branch
-    assert branch.embedding_neck.subnet[0].weight.grad.abs().sum() > 0
+    assert branch.phi_subnet.subnet[0].weight.grad.abs().sum() > 0
     for head in model.roi_head.modules():
         if isinstance(head, SemiConvMaskHead):
             assert torch.isfinite(head.kernel.log_sigma.grad)

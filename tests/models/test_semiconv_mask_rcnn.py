@@ -42,7 +42,7 @@ def test_loss_mode_with_an_image_without_instances():
     parts = sum(float(v) for k, v in log_vars.items() if k.startswith('loss_'))
     assert float(total) == pytest.approx(parts, rel=1e-5) and 'sigma_px' in log_vars
     total.backward()
-    neck = model.roi_head.semiconv_branch.embedding_neck
+    neck = model.roi_head.semiconv_branch.phi_subnet
     assert neck.subnet[0].weight.grad.abs().sum() > 0
     assert model.roi_head.mask_head.kernel.log_sigma.grad is not None
 

@@ -20,8 +20,8 @@ from mmdet.registry import MODELS
 from mmdet.structures.mask import mask2bbox
 from mmdet.utils import ConfigType, InstanceList, OptConfigType, OptMultiConfig
 
+from ..layers import shuffle_conv
 from ..losses.semiconv_embedding_loss import member_means
-from ..necks.semiconv_embedding_neck import shuffle_conv
 from ..utils.coordinates import level_coordinates, sample_on_cells
 
 
@@ -33,7 +33,7 @@ class SemiConvColoringHead(BaseMaskHead):
 
         FPN levels x[:num_levels] --3x3 conv each, upsampled to the finest (stride 4), summed,
             stacked_convs 3x3 convs--> F (N, C_f, H/4, W/4)
-        F --SemiConvEmbeddingNeck (pixel shuffle r = 4 / phi_stride)--> Phi (N, D, h, w)
+        F --SemiConvPhiSubnet (pixel shuffle r = 4 / phi_stride)--> Phi (N, D, h, w)
         F --3x3 conv + the same pixel shuffle--> class foreground and seed logits (N, 2C, h, w)
         F --3x3 conv + the same pixel shuffle--> log sigma offsets (N, 1, h, w), only with
             ``pixel_sigma`` (a departure, below)
@@ -141,7 +141,7 @@ class SemiConvColoringHead(BaseMaskHead):
         # Phi: the subnet of section 3.5 with the pixel-shuffle upsampling of phi_stride; its
         # gradient into F is not scaled (F is this head's own, not a shared FPN)
         self.phi_subnet = MODELS.build(dict(
-            type='SemiConvEmbeddingNeck', in_channels=feat_channels,
+            type='SemiConvPhiSubnet', in_channels=feat_channels,
             feat_channels=feat_channels, embed_dims=embed_dims, fpn_grad_scale=1.0,
             upsample_factor=factor))
         self.maps = nn.Sequential(*shuffle_conv(feat_channels, 2 * num_classes, factor))

@@ -69,8 +69,8 @@ class SemiConvRoIHeadMixin(metaclass=ABCMeta):
                              f'mask size) to share one Psi; got {sorted(geometry)}')
         strides, finest_scale, mask_size, channels = geometry.pop()
         cfg = ConfigDict(semiconv_branch)
-        cfg.setdefault('embedding_neck', dict(type='SemiConvEmbeddingNeck'))
-        cfg.embedding_neck.setdefault('in_channels', channels)
+        cfg.setdefault('phi_subnet', dict(type='SemiConvPhiSubnet'))
+        cfg.phi_subnet.setdefault('in_channels', channels)
         self.semiconv_branch = MODELS.build(
             cfg, default_args=dict(mask_size=mask_size, featmap_strides=list(strides),
                                    finest_scale=finest_scale))
@@ -213,6 +213,10 @@ class SemiConvRoIHeadMixin(metaclass=ABCMeta):
         # fine-tune hook checks the rest), wrong for test.py or diagnose.py, where mmengine's
         # only hint is a "missing keys" line among many
         key = prefix + 'semiconv_branch.'
+        # checkpoints written before the Phi subnet was named for what it is (2026-12-06)
+        old, new = key + 'embedding_neck.', key + 'phi_subnet.'
+        for k in [k for k in state_dict if k.startswith(old)]:
+            state_dict[new + k[len(old):]] = state_dict.pop(k)
         if self.with_semiconv and not any(k.startswith(key) for k in state_dict):
             message = (f'the checkpoint has no {key}* weights: the semi-conv '
                        'branch (Phi, sigma) stays at its random init. That is expected when '

@@ -33,7 +33,7 @@ def test_every_mask_stage_is_sharpened_from_one_phi(model_and_batch):
     assert isinstance(head, SemiConvCascadeRoIHead) and head.num_stages == 3
     assert all(isinstance(m, SemiConvMaskHead) for m in head.mask_head)
     calls = []  # the width of each level the subnet ran on
-    handle = head.semiconv_branch.embedding_neck.subnet.register_forward_hook(
+    handle = head.semiconv_branch.phi_subnet.subnet.register_forward_hook(
         lambda module, args, out: calls.append(out.shape[-1]))
     model.train()
     losses = model(**batch, mode='loss')
@@ -47,7 +47,7 @@ def test_every_mask_stage_is_sharpened_from_one_phi(model_and_batch):
     total.backward()
     for stage in range(3):
         assert head.mask_head[stage].kernel.log_sigma.grad is not None
-    assert head.semiconv_branch.embedding_neck.subnet[0].weight.grad.abs().sum() > 0
+    assert head.semiconv_branch.phi_subnet.subnet[0].weight.grad.abs().sum() > 0
 
 
 def test_predict_and_tensor_modes(model_and_batch):

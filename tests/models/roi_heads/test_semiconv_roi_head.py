@@ -36,7 +36,7 @@ def test_phi_is_computed_once_per_call_in_every_mode():
     head = MODELS.build(_head_cfg())
     head.init_weights()
     calls = []  # the width of each level the subnet ran on
-    head.semiconv_branch.embedding_neck.subnet.register_forward_hook(
+    head.semiconv_branch.phi_subnet.subnet.register_forward_hook(
         lambda module, args, out: calls.append(out.shape[-1]))
     feats, proposals, samples = _inputs()
     losses = head.loss(feats, [p.clone() for p in proposals], samples)
@@ -76,17 +76,29 @@ def test_a_checkpoint_whose_branch_has_other_shapes_is_refused():
     torch.manual_seed(0)
     cfg = _head_cfg()
     head = MODELS.build(cfg)
-    cfg.semiconv_branch.embedding_neck.embed_dims = 16
+    cfg.semiconv_branch.phi_subnet.embed_dims = 16
     other = MODELS.build(cfg).state_dict()
-    with pytest.raises(ValueError, match=r'semiconv_branch\.embedding_neck\..* is \(16, .* in '
+    with pytest.raises(ValueError, match=r'semiconv_branch\.phi_subnet\..* is \(16, .* in '
                        r'the checkpoint, \(8, .* in this model'):
         head.load_state_dict(other, strict=False)
 
 
+def test_a_checkpoint_written_before_the_phi_subnet_rename_loads():
+    torch.manual_seed(0)
+    trained = MODELS.build(_head_cfg()).state_dict()
+    old = {k.replace('semiconv_branch.phi_subnet.', 'semiconv_branch.embedding_neck.'): v
+           for k, v in trained.items()}
+    assert any('embedding_neck' in k for k in old)
+    torch.manual_seed(1)
+    head = MODELS.build(_head_cfg())
+    head.load_state_dict(old, strict=True)
+    assert all(torch.equal(v, trained[k]) for k, v in head.state_dict().items())
+
+
 def test_an_unknown_argument_is_refused():
     cfg = _head_cfg()
-    cfg.embedding_neck = dict(type='SemiConvEmbeddingNeck')  # belongs in semiconv_branch
-    with pytest.raises(TypeError, match='embedding_neck'):
+    cfg.phi_subnet = dict(type='SemiConvPhiSubnet')  # belongs in semiconv_branch
+    with pytest.raises(TypeError, match='phi_subnet'):
         MODELS.build(cfg)
 
 

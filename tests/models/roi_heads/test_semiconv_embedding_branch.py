@@ -14,7 +14,7 @@ STRIDES = (4, 8, 16, 32, 64)
 @pytest.fixture
 def branch():
     torch.manual_seed(0)
-    b = SemiConvEmbeddingBranch(embedding_neck=dict(type='SemiConvEmbeddingNeck',
+    b = SemiConvEmbeddingBranch(phi_subnet=dict(type='SemiConvPhiSubnet',
                                                     in_channels=16, feat_channels=16))
     b.init_weights()
     return b
@@ -27,7 +27,7 @@ def _feats(size=128, channels=16):
 def test_phi_only_on_the_levels_something_reads(branch):
     assert len(branch(_feats())) == 4  # P2-P5: the mask RoIs' levels; P6 is read by nobody
     p2_only = SemiConvEmbeddingBranch(
-        embedding_neck=dict(type='SemiConvEmbeddingNeck', in_channels=16),
+        phi_subnet=dict(type='SemiConvPhiSubnet', in_channels=16),
         loss_embedding=dict(type='SemiConvEmbeddingLoss', levels=[0]), featmap_strides=[4])
     assert len(p2_only(_feats())) == 1
 
@@ -143,7 +143,7 @@ def test_loss_by_feat_is_eq5_on_each_level_of_the_batch(branch):
         assert losses[f'eq5_p{lvl + 2}'] == pytest.approx(expected[-1], rel=1e-4)
     assert float(losses['loss_embedding']) == pytest.approx(np.mean(expected), rel=1e-4)
     losses['loss_embedding'].backward()
-    assert branch.embedding_neck.subnet[0].weight.grad.abs().sum() > 0
+    assert branch.phi_subnet.subnet[0].weight.grad.abs().sum() > 0
 
 
 def test_cell_targets_of_polygons_are_those_of_their_bitmaps(branch):
@@ -174,7 +174,7 @@ def test_phi_stride_is_one_map_read_by_every_roi(phi_stride):
     """Phi upsampled from P2: u_hat, eq. (5)'s cells and the RoI read all at ``phi_stride``."""
     torch.manual_seed(0)
     branch = SemiConvEmbeddingBranch(
-        embedding_neck=dict(type='SemiConvEmbeddingNeck', in_channels=16, feat_channels=16),
+        phi_subnet=dict(type='SemiConvPhiSubnet', in_channels=16, feat_channels=16),
         loss_embedding=dict(type='SemiConvEmbeddingLoss', levels=[0]), phi_stride=phi_stride)
     size = 256
     phis = branch(_feats(size))

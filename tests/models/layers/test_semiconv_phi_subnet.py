@@ -1,12 +1,12 @@
 import pytest
 import torch
 
-from mmdet_semiconv.models import SemiConvEmbeddingNeck
-from mmdet_semiconv.models.necks import scale_grad
+from mmdet_semiconv.models import SemiConvPhiSubnet
+from mmdet_semiconv.models.layers import scale_grad
 
 
 def test_phi_of_a_level_has_its_resolution():
-    neck = SemiConvEmbeddingNeck(in_channels=16, feat_channels=8, embed_dims=8)
+    neck = SemiConvPhiSubnet(in_channels=16, feat_channels=8, embed_dims=8)
     feats = [torch.randn(2, 16, 32 // 2**i, 24 // 2**i) for i in range(5)]
     phis = [neck(f) for f in feats]
     assert [p.shape for p in phis] == [(2, 8, f.size(2), f.size(3)) for f in feats]
@@ -20,7 +20,7 @@ def test_grad_scale_keeps_forward_and_scales_backward():
     assert torch.allclose(x.grad, torch.full_like(x, 0.2))
 
     torch.manual_seed(0)
-    neck = SemiConvEmbeddingNeck(in_channels=8, feat_channels=8, embed_dims=4,
+    neck = SemiConvPhiSubnet(in_channels=8, feat_channels=8, embed_dims=4,
                                  fpn_grad_scale=0.1)
     feats = torch.randn(1, 8, 6, 6, requires_grad=True)
     out_scaled = neck(feats)
@@ -37,7 +37,7 @@ def test_grad_scale_keeps_forward_and_scales_backward():
 
 
 def test_upsample_factor_gives_phi_at_r_times_the_resolution():
-    neck = SemiConvEmbeddingNeck(in_channels=16, feat_channels=8, embed_dims=4,
+    neck = SemiConvPhiSubnet(in_channels=16, feat_channels=8, embed_dims=4,
                                  upsample_factor=4)
     feat = torch.randn(2, 16, 5, 7)
     phi = neck(feat)
@@ -47,4 +47,4 @@ def test_upsample_factor_gives_phi_at_r_times_the_resolution():
     assert torch.equal(phi[:, 1, 2 * 4 + 3, 5 * 4 + 1], pre[:, 1 * 16 + 3 * 4 + 1, 2, 5])
     for bad in (0, 1.5):
         with pytest.raises(ValueError, match='upsample_factor'):
-            SemiConvEmbeddingNeck(upsample_factor=bad)
+            SemiConvPhiSubnet(upsample_factor=bad)

@@ -10,8 +10,8 @@ from mmdet.registry import MODELS
 from mmdet.structures.mask import BitmapMasks
 from mmdet.utils import ConfigType, InstanceList, OptMultiConfig
 
-from .utils.coordinates import level_coordinates, roi_grid_coordinates, sample_on_cells
-from .utils.profiling import branch_scope
+from ..utils.coordinates import level_coordinates, roi_grid_coordinates, sample_on_cells
+from ..utils.profiling import branch_scope
 
 
 @MODELS.register_module()
@@ -20,7 +20,7 @@ class SemiConvEmbeddingBranch(BaseModule):
 
     Data flow::
 
-        FPN levels x[:num_levels] --forward (embedding_neck)--> Phi per level (N, D, H_l, W_l)
+        FPN levels x[:num_levels] --forward (phi_subnet)--> Phi per level (N, D, H_l, W_l)
           loss_by_feat: Psi = Phi + u_hat on the loss levels, GT masks read on their cells,
                         eq. (5)                                   -> loss_embedding
           roi_psi_by_feat: Phi RoI-aligned on the M x M mask grid by the mask RoI extractor's
@@ -38,13 +38,13 @@ class SemiConvEmbeddingBranch(BaseModule):
 
     ``phi_stride`` (a departure from the paper, for thin objects): Phi is one map at this
     stride (2 or 1 with P2 at 4), predicted from P2 by the subnet with a learned upsampling
-    (``SemiConvEmbeddingNeck.upsample_factor = strides[0] / phi_stride``); eq. (5) is computed
+    (``SemiConvPhiSubnet.upsample_factor = strides[0] / phi_stride``); eq. (5) is computed
     on its cells and every RoI reads Psi from it. It exists because the paper's read of Psi at
     P2 blends a worm one or two cells wide with its background (docs/method.md, "Psi at a
     finer stride"). ``None`` (default) is the paper's design: Phi on each FPN level.
 
     Args:
-        embedding_neck (dict): the Phi subnet, :class:`SemiConvEmbeddingNeck`. ``in_channels``
+        phi_subnet (dict): the Phi subnet, :class:`SemiConvPhiSubnet`. ``in_channels``
             defaults to the mask RoI extractor's ``out_channels`` (the FPN width).
         loss_embedding (dict): eq. (5), :class:`SemiConvEmbeddingLoss`.
         coord_scale (float): input pixels per embedding unit (u_hat = pixel / coord_scale).
@@ -60,7 +60,7 @@ class SemiConvEmbeddingBranch(BaseModule):
     """
 
     def __init__(self,
-                 embedding_neck: ConfigType = dict(type='SemiConvEmbeddingNeck'),
+                 phi_subnet: ConfigType = dict(type='SemiConvPhiSubnet'),
                  loss_embedding: ConfigType = dict(type='SemiConvEmbeddingLoss'),
                  coord_scale: float = 64.,
                  strides: Sequence[int] = (4, 8, 16, 32, 64),
@@ -85,12 +85,12 @@ class SemiConvEmbeddingBranch(BaseModule):
             if phi_stride < 1 or strides[0] % phi_stride:
                 raise ValueError(f'phi_stride must divide the finest FPN stride '
                                  f'{strides[0]}, got {phi_stride}')
-            embedding_neck = dict(embedding_neck, upsample_factor=strides[0] // phi_stride)
+            phi_subnet = dict(phi_subnet, upsample_factor=strides[0] // phi_stride)
             # one Phi map, read by every RoI whatever its size
             strides = featmap_strides = (phi_stride, )
-        self.embedding_neck = MODELS.build(embedding_neck)
+        self.phi_subnet = MODELS.build(phi_subnet)
         self.loss_embedding = MODELS.build(loss_embedding)
-        self.embed_dims = self.embedding_neck.embed_dims
+        self.embed_dims = self.phi_subnet.embed_dims
         self.coord_scale = float(coord_scale)
         #: stride of each Phi level in input pixels (the FPN's, or ``(phi_stride, )``)
         self.strides = tuple(strides)
@@ -121,7 +121,7 @@ class SemiConvEmbeddingBranch(BaseModule):
         phis = []
         for level in range(self.num_levels):
             with branch_scope(f'phi_subnet_{self.level_name(level)}'):
-                phis.append(self.embedding_neck(x[level]))
+                phis.append(self.phi_subnet(x[level]))
         return tuple(phis)
 
     def level_name(self, level: int) -> str:

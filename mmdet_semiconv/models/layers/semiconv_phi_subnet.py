@@ -1,4 +1,4 @@
-"""SemiConvEmbeddingNeck: the shallow subnet of section 3.5 that predicts Phi."""
+"""SemiConvPhiSubnet: the shallow subnet of section 3.5 that predicts Phi."""
 from typing import List, Tuple
 
 import torch
@@ -44,7 +44,7 @@ def scale_grad(x: Tensor, scale: float) -> Tensor:
 
 
 @MODELS.register_module()
-class SemiConvEmbeddingNeck(BaseModule):
+class SemiConvPhiSubnet(BaseModule):
     """The embedding subnet of section 3.5: predicts the displacement field Phi on FPN levels.
 
     One subnet shared by all levels: ``1x1 conv (feat_channels) -> ReLU -> 3x3 conv (D)``.

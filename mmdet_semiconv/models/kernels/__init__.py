@@ -1,3 +1,0 @@
-from .steered_bilateral_kernel import SteeredBilateralKernel
-
-__all__ = ['SteeredBilateralKernel']
