@@ -34,14 +34,14 @@ from typing import Dict, List, Sequence
 
 import numpy as np
 import torch
+# run as a script, its own folder is on sys.path: the staged benchmark's bookkeeping is shared
+from benchmark_staged import (_last_metrics, paired_difference, read_json, run_tool, train,
+                              write_json)
+
+from mmdet_semiconv.datasets import NucleiConfig, SyntheticWormSplits, WormConfig
+from mmdet_semiconv.evaluation.tables import markdown_table
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
-from benchmark_staged import (_last_metrics, paired_difference, read_json, run_tool,  # noqa: E402
-                              train, write_json)
-
-from mmdet_semiconv.datasets import NucleiConfig, SyntheticWormSplits, WormConfig  # noqa: E402
-from mmdet_semiconv.evaluation.tables import markdown_table  # noqa: E402
 
 #: set -> (generator settings, config of each arm)
 SETS = {

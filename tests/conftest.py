@@ -1,24 +1,13 @@
-import os.path as osp
-import sys
-
 import pytest
 from mmengine.registry import init_default_scope
 
 import mmdet_semiconv  # noqa: F401  (registers our modules)
-
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIGS = osp.join(REPO, 'configs')
-# the experiment and benchmark tools live outside the package; their tests import them by name
-sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
+from mmdet_semiconv.testing import TINY_WORMS, write_tiny_config
 
 
 @pytest.fixture(autouse=True)
 def _mmdet_scope():
     init_default_scope('mmdet')
-
-
-TINY_WORMS = dict(width=96, height=72, worms_min=2, worms_max=4, length_min=25.,
-                  length_max=40., width_min=3., width_max=5., cluster_spread=12.)
 
 
 @pytest.fixture(scope='session')
@@ -30,29 +19,6 @@ def tiny_worms(tmp_path_factory):
     train = generate_worm_split(root, 'train', 6, seed=0, cfg=cfg)
     val = generate_worm_split(root, 'val', 3, seed=1, cfg=cfg)
     return root, train, val
-
-
-def write_tiny_config(path, data_root, base='semiconv_worms_cpu.py', max_iters=2, extra=''):
-    """A config file inheriting one of ours, shrunk to ``max_iters`` on the tiny data."""
-    text = f'''_base_ = {osp.join(CONFIGS, base)!r}
-data_root = {data_root + '/'!r}
-train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
-                        dataset=dict(data_root=data_root))
-val_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
-                      dataset=dict(data_root=data_root))
-test_dataloader = val_dataloader
-val_evaluator = [dict(type='CocoMetric', ann_file=data_root + 'annotations/val.json',
-                      metric=['bbox', 'segm']),
-                 dict(type='InstanceMatchingMetric', ann_file=data_root + 'annotations/val.json')]
-test_evaluator = val_evaluator
-train_cfg = dict(max_iters={max_iters}, val_interval={max_iters})
-param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=False)]
-default_hooks = dict(checkpoint=dict(interval=1), logger=dict(interval=1))
-{extra}
-'''
-    with open(path, 'w') as f:
-        f.write(text)
-    return str(path)
 
 
 @pytest.fixture

@@ -3,8 +3,9 @@ import glob
 import os.path as osp
 
 import pytest
-from conftest import CONFIGS
 from mmengine.config import Config
+
+from mmdet_semiconv.testing import CONFIGS
 
 PAIRS = [
     ('mask-rcnn_worms_cpu.py', 'semiconv_worms_cpu.py'),

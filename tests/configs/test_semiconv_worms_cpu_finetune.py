@@ -1,12 +1,12 @@
 """The stage-2 recipe of configs/semiconv_worms_cpu_finetune.py does what its comments say."""
 import os.path as osp
 
-from conftest import CONFIGS
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 
 from mmdet.registry import MODELS
 from mmdet_semiconv.engine.hooks.semiconv_finetune_hook import linear_ramp
+from mmdet_semiconv.testing import CONFIGS
 
 CONFIG = osp.join(CONFIGS, 'semiconv_worms_cpu_finetune.py')
 

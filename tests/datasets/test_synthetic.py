@@ -142,7 +142,7 @@ def test_the_generator_refuses_settings_that_give_no_data(tmp_path, argv, messag
     import subprocess
     import sys
 
-    from conftest import REPO
+    from mmdet_semiconv.testing import REPO
     out = subprocess.run([sys.executable, osp.join(REPO, 'tools', 'dataset_converters',
                                                    'generate_synthetic.py'), *argv, '--out',
                           str(tmp_path / 'data')], capture_output=True, text=True)
@@ -154,7 +154,7 @@ def _generator(argv):
     import subprocess
     import sys
 
-    from conftest import REPO
+    from mmdet_semiconv.testing import REPO
     tool = osp.join(REPO, 'tools', 'dataset_converters', 'generate_synthetic.py')
     return subprocess.run([sys.executable, tool, *argv],
                           capture_output=True, text=True)

@@ -4,12 +4,12 @@ import os.path as osp
 
 import pytest
 import torch
-from branch_overhead import (add_model_args, alternating, batches, branch_times, build_pair,
-                             load_config, point_at_data, profile_step, set_input_scale, summarize)
-from conftest import CONFIGS
 from mmengine.config import Config
 
 from mmdet_semiconv.models.utils import branch_scope
+from mmdet_semiconv.testing import CONFIGS, load_script
+
+branch_overhead = load_script('tools/analysis_tools/branch_overhead.py')
 
 
 def test_branch_times_gives_each_part_its_forward_and_backward():
@@ -25,8 +25,8 @@ def test_branch_times_gives_each_part_its_forward_and_backward():
                 y = y + 1
         (y.sum() + outside(z).sum()).backward()
 
-    _, events = profile_step(step)
-    times = branch_times(events)
+    _, events = branch_overhead.profile_step(step)
+    times = branch_overhead.branch_times(events)
     assert set(times) == {'phi_subnet_p2', 'u_hat'}
     assert times['phi_subnet_p2']['forward'] > 0 and times['phi_subnet_p2']['backward'] > 0
     assert times['u_hat']['forward'] > 0
@@ -49,7 +49,7 @@ def test_summary_is_the_median_per_image_and_the_ratio_of_medians():
         return Measurement(1, times, TaskSpec('step()', 'pass', sub_label=name))
 
     times = dict(train={'a': measured('a', [0.6, 0.2, 0.4]), 'b': measured('b', [0.2, 0.2, 0.8])})
-    s = summarize(times, dict(train=2), ('a', 'b'))['train']
+    s = branch_overhead.summarize(times, dict(train=2), ('a', 'b'))['train']
     assert s['a']['median'] == pytest.approx(200.)  # 0.4 s per batch of 2 images
     assert s['ratio'] == pytest.approx(2.0)
     # per-batch ratios 3, 1, 0.5: quartiles of the pairs, not of the two medians
@@ -57,16 +57,16 @@ def test_summary_is_the_median_per_image_and_the_ratio_of_medians():
 
 
 def test_the_models_alternate_which_goes_first():
-    assert alternating(3, ['a', 'b']) == [(0, 'a'), (0, 'b'), (1, 'b'), (1, 'a'), (2, 'a'),
-                                          (2, 'b')]
+    assert branch_overhead.alternating(3, ['a', 'b']) == [
+        (0, 'a'), (0, 'b'), (1, 'b'), (1, 'a'), (2, 'a'), (2, 'b')]
 
 
 def test_point_at_data_sets_classes_files_and_scale(tiny_worms):
-    cfg = load_config(osp.join(CONFIGS, 'mask-rcnn_r101_fpn_voc.py'), detections=7)
+    cfg = branch_overhead.load_config(osp.join(CONFIGS, 'mask-rcnn_r101_fpn_voc.py'), detections=7)
     assert cfg.model.backbone.init_cfg is None  # random weights: nothing downloads
     assert cfg.model.test_cfg.rcnn.score_thr == 0 and cfg.model.test_cfg.rcnn.max_per_img == 7
-    point_at_data(cfg, tiny_worms[0], 'annotations/val.json')
-    set_input_scale(cfg, (1333, 800))
+    branch_overhead.point_at_data(cfg, tiny_worms[0], 'annotations/val.json')
+    branch_overhead.set_input_scale(cfg, (1333, 800))
     for key in ('train_dataloader', 'test_dataloader'):
         dataset = cfg[key].dataset
         assert dataset.data_root == tiny_worms[0]
@@ -79,23 +79,23 @@ def test_point_at_data_sets_classes_files_and_scale(tiny_worms):
 def test_point_at_data_names_the_file_and_the_fix(tmp_path, tiny_worms):
     cfg = Config.fromfile(osp.join(CONFIGS, 'mask-rcnn_worms_cpu.py'))
     with pytest.raises(ValueError, match='nothing.json.*categories'):
-        point_at_data(cfg, str(tmp_path), 'nothing.json')
+        branch_overhead.point_at_data(cfg, str(tmp_path), 'nothing.json')
     many = tmp_path / 'many.json'
     many.write_text(json.dumps(dict(categories=[dict(id=i, name=str(i)) for i in range(3)])))
     with pytest.raises(ValueError, match='3 categories, the model predicts 1'):
-        point_at_data(cfg, str(tmp_path), 'many.json')
+        branch_overhead.point_at_data(cfg, str(tmp_path), 'many.json')
 
 
 def test_random_models_share_their_common_weights_so_they_detect_the_same_boxes(tiny_worms):
     import argparse
     parser = argparse.ArgumentParser()
-    add_model_args(parser)
+    branch_overhead.add_model_args(parser)
     args = parser.parse_args([
         osp.join(CONFIGS, 'semiconv_worms_cpu.py'), '--baseline',
         osp.join(CONFIGS, 'mask-rcnn_worms_cpu.py'), '--data-root', tiny_worms[0],
         '--detections', '5', '--device', 'cpu'])
-    cfg, models = build_pair(args)
-    batch = batches(cfg.test_dataloader, 1)[0]
+    cfg, models = branch_overhead.build_pair(args)
+    batch = branch_overhead.batches(cfg.test_dataloader, 1)[0]
     boxes = []
     for model in models.values():
         model.eval()

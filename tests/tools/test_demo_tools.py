@@ -5,8 +5,9 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO
-from test_train_test_tools import _run
+
+from mmdet_semiconv.testing import REPO
+from mmdet_semiconv.testing import run_tool as _run
 
 
 @pytest.mark.slow

@@ -4,8 +4,10 @@ import sys
 
 import pytest
 import torch
-from conftest import REPO, write_tiny_config
-from test_train_test_tools import _run
+
+from mmdet_semiconv.testing import REPO
+from mmdet_semiconv.testing import run_tool as _run
+from mmdet_semiconv.testing import write_tiny_config
 
 PROBE = '''
 import os.path as osp

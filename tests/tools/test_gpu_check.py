@@ -1,22 +1,19 @@
 """The GPU check: what it runs on CUDA is built right here; without CUDA it skips, exit 0."""
-import importlib.util
 import os.path as osp
 import sys
 
 import pytest
 import torch
-from conftest import REPO
 from mmengine.runner import Runner
-from test_train_test_tools import _run
+
+from mmdet_semiconv.testing import REPO, load_script
+from mmdet_semiconv.testing import run_tool as _run
 
 TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'gpu_check.py')
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location('gpu_check', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools/analysis_tools/gpu_check.py')
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='runs the check itself on CUDA')

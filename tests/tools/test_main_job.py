@@ -1,18 +1,13 @@
 """The main job: what it quotes is what the README says, and how it schedules and resumes."""
-import importlib.util
 import os.path as osp
 import subprocess
 import sys
 
-from conftest import REPO
+from mmdet_semiconv.testing import REPO, load_script
 
 
 def _main_job():
-    spec = importlib.util.spec_from_file_location('main_job', osp.join(REPO, 'tools',
-                                                                       'main_job.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools/main_job.py')
 
 
 def test_the_readme_quotes_what_the_model_zoo_gives_for_the_main_job():

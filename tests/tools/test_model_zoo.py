@@ -11,13 +11,12 @@ import threading
 
 import pytest
 import yaml
-from conftest import REPO
 from mmengine.runner.checkpoint import _load_checkpoint
 
+from mmdet_semiconv.testing import REPO, load_script
 from mmdet_semiconv.utils import CheckpointHashError
 
-sys.path.insert(0, osp.join(REPO, 'tools'))
-import model_zoo  # noqa: E402
+model_zoo = load_script('tools/model_zoo.py')
 
 
 def test_committed_table_is_generated_from_the_metafile():

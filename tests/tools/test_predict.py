@@ -8,9 +8,10 @@ import sys
 import cv2
 import numpy as np
 import pytest
-from conftest import REPO, write_tiny_config
 from mmengine.config import Config
 from mmengine.runner import Runner
+
+from mmdet_semiconv.testing import REPO, write_tiny_config
 
 
 @pytest.mark.slow

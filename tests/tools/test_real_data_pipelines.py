@@ -4,17 +4,12 @@ The R101-FPN configs run on the release-layout fixtures with CPU-sized --cfg-opt
 images, no ImageNet download, one epoch of 1-2 iterations).
 """
 import os.path as osp
-import sys
 
 import pytest
-from conftest import CONFIGS
-from test_train_test_tools import BIN, _run
 
-sys.path.insert(0, osp.join(osp.dirname(osp.dirname(__file__)), 'datasets', 'converters'))
-from test_bbbc010 import make_bbbc010  # noqa: E402
-from test_voc import make_voc  # noqa: E402
-
-from mmdet_semiconv.datasets.converters import convert_bbbc010, convert_voc  # noqa: E402
+from mmdet_semiconv.datasets.converters import convert_bbbc010, convert_voc
+from mmdet_semiconv.testing import BIN, CONFIGS, make_bbbc010, make_voc
+from mmdet_semiconv.testing import run_tool as _run
 
 
 def _options(data_root, train_json, val_json, evaluators):

@@ -1,21 +1,12 @@
 """`mim train/test mmdet` and tools/train.py, tools/test.py on a config of ours, end to end."""
-import os
 import os.path as osp
 import pickle
-import subprocess
 import sys
 
 import pytest
-from conftest import REPO
 
-BIN = osp.dirname(sys.executable)
-
-
-def _run(cmd, cwd):
-    env = dict(os.environ, PYTHONUNBUFFERED='1')
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, f'{cmd} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}'
-    return proc.stdout + proc.stderr
+from mmdet_semiconv.testing import BIN, REPO
+from mmdet_semiconv.testing import run_tool as _run
 
 
 @pytest.mark.slow

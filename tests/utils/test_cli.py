@@ -52,7 +52,7 @@ def test_a_write_stopped_midway_leaves_the_old_result_whole(tmp_path, monkeypatc
     (['--offsets', 'inf'], '--offsets: must be finite'),
     (['--stride', '0'], '--stride: must be >= 1')])
 def test_ceiling_refuses_bad_flags_before_building_anything(argv, message, tmp_path):
-    from conftest import REPO
+    from mmdet_semiconv.testing import REPO
     res = subprocess.run([sys.executable, os.path.join(REPO, 'tools', 'analysis_tools',
                                                        'ceiling.py'), 'no_config.py',
                           'no_ckpt.pth', *argv], capture_output=True, text=True)

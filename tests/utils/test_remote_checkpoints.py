@@ -105,10 +105,10 @@ def test_tools_test_and_init_cfg_take_our_trained_checkpoint_over_http(
     import subprocess
     import sys
 
-    from conftest import REPO
     from mmengine.config import Config
 
     from mmdet.registry import MODELS
+    from mmdet_semiconv.testing import REPO
     www, url = server
     config, _, ckpt = tiny_trained
     shutil.copyfile(ckpt, www / 'tiny.pth')

@@ -13,7 +13,8 @@ Convention (one for the whole package, matching mmcv's ``RoIAlign(aligned=True)`
   O(1) (an object of a few hundred pixels spans a few units).
 
 With these, ``Psi_u = Phi_u + u_hat`` of one image point is the same whichever level or RoI it is
-read from (``tests/models/roi_heads/test_semiconv_embedding_branch.py`` checks this through RoIAlign).
+read from (``tests/models/roi_heads/test_semiconv_embedding_branch.py`` checks this through
+RoIAlign).
 Coordinates are always built in float32: in fp16 a coordinate of 1000 has a step of 0.5 px.
 """
 from typing import Tuple

@@ -8,37 +8,7 @@ import pytest
 from pycocotools.coco import COCO
 
 from mmdet_semiconv.datasets.converters import ConversionError, convert_bbbc010, default_train_wells
-
-WELLS = ('A01', 'A02', 'C02', 'C03', 'E04')
-
-
-def make_bbbc010(root, h=52, w=70):
-    """The three release folders for a few wells; returns {well: [worm masks]}."""
-    dirs = {k: osp.join(root, k) for k in ('BBBC010_v2_images', 'BBBC010_v1_foreground',
-                                           'BBBC010_v1_foreground_eachworm')}
-    for d in dirs.values():
-        os.makedirs(d, exist_ok=True)
-    rng = np.random.default_rng(0)
-    truth = {}
-    for well in WELLS:
-        worms = []
-        for _ in range(3):
-            m = np.zeros((h, w), np.uint8)
-            y = int(rng.integers(5, h - 5))
-            cv2.line(m, (5, y), (w - 5, int(rng.integers(5, h - 5))), 255, 3)
-            worms.append(m > 0)
-        truth[well] = worms
-        for i, m in enumerate(worms, start=1):
-            cv2.imwrite(osp.join(dirs['BBBC010_v1_foreground_eachworm'],
-                                 f'{well}_{i:02d}_ground_truth.png'), m.astype(np.uint8) * 255)
-        cv2.imwrite(osp.join(dirs['BBBC010_v1_foreground'], f'{well}_binary.png'),
-                    np.any(worms, 0).astype(np.uint8) * 255)
-        for ch in ('w1', 'w2'):
-            img = rng.integers(1000, 60000, (h, w)).astype(np.uint16)
-            cv2.imwrite(osp.join(dirs['BBBC010_v2_images'],
-                                 f'1649_1109_0003_Amp5-1_B_20070424_{well}_{ch}_'
-                                 'A1B2C3D4-0000-0000-0000-000000000000.tif'), img)
-    return truth
+from mmdet_semiconv.testing import WELLS, make_bbbc010
 
 
 def test_default_split_is_50_50():

@@ -10,56 +10,8 @@ from pycocotools.coco import COCO
 from scipy.io import savemat
 
 from mmdet_semiconv.datasets.converters import ConversionError, convert_voc
-
-IDS = ('2007_000032', '2007_000033', '2008_000001')
-
-
-def _palette():
-    pal = np.zeros((256, 3), np.uint8)
-    pal[1:21] = np.random.default_rng(0).integers(0, 255, (20, 3))
-    pal[255] = 224, 224, 192  # VOC's void colour
-    return pal.ravel().tolist()
-
-
-def _save_p(arr, path):
-    img = Image.fromarray(arr.astype(np.uint8), mode='P')
-    img.putpalette(_palette())
-    img.save(path)
-
-
-def make_voc(root):
-    """VOCdevkit/VOC2012 with 3 images; returns {id: [(mask, class)]} and the void masks."""
-    voc = osp.join(root, 'VOCdevkit', 'VOC2012')
-    for d in ('JPEGImages', 'SegmentationObject', 'SegmentationClass', 'ImageSets/Segmentation'):
-        os.makedirs(osp.join(voc, d), exist_ok=True)
-    truth, voids = {}, {}
-    rng = np.random.default_rng(1)
-    for n, name in enumerate(IDS):
-        h, w = 40 + 4 * n, 50
-        obj = np.zeros((h, w), np.uint8)
-        cls = np.zeros((h, w), np.uint8)
-        inst = []
-        for k in range(1, 3 + n):
-            y, x = rng.integers(0, h - 10), rng.integers(0, w - 10)
-            c = int(rng.integers(1, 21))
-            obj[y:y + 8, x:x + 8] = k
-            cls[y:y + 8, x:x + 8] = c
-            obj[y + 8:y + 9, x:x + 8] = 255  # a void boundary strip
-            cls[y + 8:y + 9, x:x + 8] = 255
-        for k in range(1, 3 + n):  # what survives later instances painted over it
-            m = obj == k
-            if m.any():
-                inst.append((m, int(np.unique(cls[m])[0])))
-        truth[name], voids[name] = inst, obj == 255
-        Image.fromarray(rng.integers(0, 255, (h, w, 3), dtype=np.uint8)).save(
-            osp.join(voc, 'JPEGImages', f'{name}.jpg'))
-        _save_p(obj, osp.join(voc, 'SegmentationObject', f'{name}.png'))
-        _save_p(cls, osp.join(voc, 'SegmentationClass', f'{name}.png'))
-    with open(osp.join(voc, 'ImageSets/Segmentation/train.txt'), 'w') as f:
-        f.write('\n'.join(IDS[:2]) + '\n')
-    with open(osp.join(voc, 'ImageSets/Segmentation/val.txt'), 'w') as f:
-        f.write(IDS[2] + '\n')
-    return voc, truth, voids
+from mmdet_semiconv.testing import VOC_IDS as IDS
+from mmdet_semiconv.testing import make_voc, save_voc_png
 
 
 def _digest(root):
@@ -114,7 +66,7 @@ def test_inconsistent_class_png_is_named(tmp_path):
     path = osp.join(voc, 'SegmentationClass', f'{IDS[2]}.png')
     cls = np.array(Image.open(path))
     cls[cls != 255] = 0  # instances without a class
-    _save_p(cls, path)
+    save_voc_png(cls, path)
     with pytest.raises(ConversionError, match='disagree'):
         convert_voc(voc, str(tmp_path / 'o.json'), split='val')
 
@@ -148,7 +100,7 @@ def _convert_cli(voc, *args):
     import subprocess
     import sys
 
-    from conftest import REPO
+    from mmdet_semiconv.testing import REPO
     return subprocess.run([sys.executable, osp.join(REPO, 'tools', 'dataset_converters',
                                                     'voc2012_to_coco.py'), voc, *args],
                           capture_output=True, text=True)

@@ -5,13 +5,13 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from conftest import CONFIGS, write_tiny_config
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from mmdet.registry import MODELS
 from mmdet_semiconv.engine import PretrainedCheckpointError, SemiConvFinetuneHook
+from mmdet_semiconv.testing import CONFIGS, write_tiny_config
 
 
 @pytest.fixture(scope='module')

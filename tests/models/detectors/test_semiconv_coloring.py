@@ -58,7 +58,7 @@ def test_loss_and_predict_under_autocast(dtype):
 def test_trains_and_evaluates_with_coco_metric(tmp_path, tiny_worms, config, thresholds):
     """Two iterations, then CocoMetric on what the untrained model predicts (thresholds at 0,
     so that it predicts something and the metric has masks to score)."""
-    from conftest import write_tiny_config  # noqa: the suite's shared tiny-config writer
+    from mmdet_semiconv.testing import write_tiny_config
     cfg = Config.fromfile(write_tiny_config(
         tmp_path / 'cfg.py', tiny_worms[0], base=config, max_iters=2,
         extra=f'model = dict(test_cfg=dict({thresholds}))'))

@@ -4,13 +4,13 @@ import os.path as osp
 
 import pytest
 import torch
-from conftest import CONFIGS, write_tiny_config
 from mmengine.config import Config
 from mmengine.runner import Runner
 
 from mmdet.registry import MODELS
 from mmdet.testing import demo_mm_inputs
 from mmdet_semiconv.models import SemiConvCascadeRoIHead, SemiConvMaskHead
+from mmdet_semiconv.testing import CONFIGS, write_tiny_config
 
 CONFIG = osp.join(CONFIGS, 'semiconv-cascade-mask-rcnn_worms_cpu.py')
 

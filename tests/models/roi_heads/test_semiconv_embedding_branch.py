@@ -14,8 +14,8 @@ STRIDES = (4, 8, 16, 32, 64)
 @pytest.fixture
 def branch():
     torch.manual_seed(0)
-    b = SemiConvEmbeddingBranch(phi_subnet=dict(type='SemiConvPhiSubnet',
-                                                    in_channels=16, feat_channels=16))
+    b = SemiConvEmbeddingBranch(phi_subnet=dict(type='SemiConvPhiSubnet', in_channels=16,
+                                                feat_channels=16))
     b.init_weights()
     return b
 

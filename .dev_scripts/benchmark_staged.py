@@ -1,6 +1,6 @@
 """The staged benchmark on synthetic worms (Table 1 protocol), paired over seeds.
 
-    python tools/analysis_tools/benchmark_staged.py --seeds 10 11 12 13 14 \\
+    python .dev_scripts/benchmark_staged.py --seeds 10 11 12 13 14 \\
         [--recipe NAME --semiconv-options key=value ...] [--stage1-iters 900] \\
         [--stage2-iters 300] [--work-dir work_dirs/benchmark_staged] [--out docs/...md] \\
         [--stage1-only] [--width 232 --height 174 ... every WormConfig field]
@@ -55,7 +55,7 @@ from mmdet_semiconv.datasets import SyntheticWormSplits, WormConfig
 from mmdet_semiconv.evaluation.tables import markdown_table
 
 #: The repository this tool belongs to: the configs and tools it runs are read from here.
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def run_tool(tool: str, args: Sequence[str], log: Optional[str] = None) -> None:
@@ -416,7 +416,7 @@ def main():
             bench.stage1(seed)
             print(f'seed {seed} stage-1 validation mask AP: {bench.stage1_curve(seed)}')
         return
-    command = 'python tools/analysis_tools/benchmark_staged.py ' + shlex.join(sys.argv[1:])
+    command = 'python .dev_scripts/benchmark_staged.py ' + shlex.join(sys.argv[1:])
     print(run_benchmark(bench, args.seeds, args.recipe, args.semiconv_options, args.out,
                         command, args.hardware, args.tuning_seeds))
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The tuning ablation of docs/benchmark_synthetic_worms.md on one tuning seed: Mask R-CNN and
 # each semi-conv recipe, one option added per row, all fine-tuned from the same stage 1.
-# Cached and resumable (tools/analysis_tools/benchmark_staged.py); one thread per run.
+# Cached and resumable (.dev_scripts/benchmark_staged.py); one thread per run.
 #
-#   bash tools/analysis_tools/tuning_ablation.sh 300                       # every row
-#   bash tools/analysis_tools/tuning_ablation.sh 301 s1_band_rep_offset    # these rows only
+#   bash .dev_scripts/tuning_ablation.sh 300                       # every row
+#   bash .dev_scripts/tuning_ablation.sh 301 s1_band_rep_offset    # these rows only
 #
 # The rule that freezes the held-out recipe (stated before the last tuning rows were read):
 # the recipe with the highest mean mask AP over tuning seeds 300 and 301; the P2 recipe (the
@@ -32,7 +32,7 @@ off=("${rep[@]}" model.roi_head.mask_head.logk_offset=0.0
 run() {
   local recipe=$1; shift
   if [ "${#only[@]}" -gt 0 ] && [[ ! " ${only[*]} " =~ " $recipe " ]]; then return; fi
-  .venv/bin/python tools/analysis_tools/benchmark_staged.py --seeds "$seed" \
+  .venv/bin/python .dev_scripts/benchmark_staged.py --seeds "$seed" \
     --recipe "$recipe" --semiconv-options "$@"
 }
 run p2
