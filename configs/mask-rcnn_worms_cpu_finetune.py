@@ -5,12 +5,7 @@
 #       --cfg-options load_from=work_dirs/mask-rcnn_worms_cpu/iter_300.pth
 _base_ = [
     './_base_/models/mask-rcnn_r18_fpn_cpu.py', './_base_/datasets/synthetic_worms.py',
-    './_base_/schedules/schedule_cpu_finetune_300it.py', './_base_/default_runtime.py'
+    './_base_/schedules/schedule_cpu_finetune_300it.py', './_base_/cpu_runtime.py'
 ]
 
 load_from = None  # the stage-1 checkpoint: required, set it on the command line
-default_hooks = dict(
-    logger=dict(interval=25),
-    checkpoint=dict(by_epoch=False, interval={{_base_.max_iters}}))
-log_processor = dict(by_epoch=False)
-randomness = dict(seed=0)

@@ -1,6 +1,7 @@
 # SemiConv Mask R-CNN on the embedded synthetic worms, sized for a 2-core CPU (the main job):
 # the baseline mask-rcnn_worms_cpu.py plus the semi-convolutional branch, trained from scratch.
-_base_ = ['./mask-rcnn_worms_cpu.py', './_base_/semiconv_worms_cpu_branch.py']
+_base_ = ['./mask-rcnn_worms_cpu.py', './_base_/semiconv_worms_cpu_branch.py',
+          './_base_/semiconv_worms_cpu_scratch.py']
 
 model = dict(
     roi_head=dict(

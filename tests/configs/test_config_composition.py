@@ -61,3 +61,39 @@ def test_every_config_installs_the_checkpoint_loader(config):
     allow-listed loader, and torch >= 2.6 refuses mmengine's own checkpoints."""
     cfg = Config.fromfile(osp.join(CONFIGS, config))
     assert 'mmdet_semiconv' in cfg.get('custom_imports', {}).get('imports', [])
+
+
+def _covers(node, value) -> bool:
+    """``node`` is ``value``, or (for dicts) holds every key of it with a covering value: what
+    a base's dict becomes once merged into a module's config."""
+    if isinstance(node, dict) and isinstance(value, dict):
+        return all(k in node and _covers(node[k], v) for k, v in value.items())
+    if isinstance(node, (list, tuple)) and isinstance(value, (list, tuple)):
+        return len(node) == len(value) and all(map(_covers, node, value))
+    return node == value
+
+
+def _holds(tree, value) -> bool:
+    """Whether ``value`` covers ``tree`` or a part nested anywhere in it."""
+    if _covers(tree, value):
+        return True
+    if isinstance(tree, dict):
+        return any(_holds(v, value) for v in tree.values())
+    if isinstance(tree, (list, tuple)):
+        return any(_holds(v, value) for v in tree)
+    return False
+
+
+@pytest.mark.parametrize('config', sorted(
+    osp.basename(p) for p in glob.glob(osp.join(CONFIGS, '*.py'))))
+def test_a_dumped_config_carries_no_unused_helper_and_loads_back(config, tmp_path):
+    """mmengine keeps in the config every variable a base defines (``{{_base_.x}}`` does not
+    consume it); the branch bases' ``semiconv_*`` variables must at least be what the config
+    puts on its model, optimiser or hooks, never dead weight in the dumped file."""
+    cfg = Config.fromfile(osp.join(CONFIGS, config))
+    used = {k: cfg.get(k) for k in ('model', 'optim_wrapper', 'custom_hooks')}
+    unused = [k for k in cfg if k.startswith('semiconv_') and not _holds(used, cfg[k])]
+    assert not unused, f'{config} carries {unused} and uses none of them'
+    dumped = tmp_path / config
+    cfg.dump(str(dumped))
+    assert Config.fromfile(str(dumped)).to_dict() == cfg.to_dict()
