@@ -24,7 +24,12 @@ def log_space_bce(log_p: Tensor, target: Tensor) -> Tensor:
     with torch.autocast(device_type=log_p.device.type, enabled=False):
         log_p = log_p.float().clamp(max=0)
         target = target.float()
-        log_1mp = torch.log(-torch.expm1(log_p)).clamp(min=_LOG_FLOOR)
+        one_minus_p = -torch.expm1(log_p)
+        # at p == 1 exactly (log K of the seed's own cell) log(0) would send NaN back through
+        # the floor's zero gradient (0 / 0): take the floor there without the log
+        positive = one_minus_p > 0
+        log_1mp = torch.where(positive, torch.log(torch.where(positive, one_minus_p, 1.)),
+                              _LOG_FLOOR).clamp(min=_LOG_FLOOR)
         return -(target * log_p.clamp(min=_LOG_FLOOR) + (1 - target) * log_1mp)
 
 
