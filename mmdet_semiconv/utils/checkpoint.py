@@ -21,6 +21,16 @@ with it ``torchvision://``, ``modelzoo://``, ``open-mmlab://``, ``openmmlab://``
 remote checkpoint would run code),
 ``s3://``/``petrel://`` and ``pavi://``: the file is downloaded (into torch.hub's cache, with
 torch.hub's ``check_hash`` on the sha256 prefix in the name) and then loaded as a local file.
+
+Why the local scheme is replaced, not only torch's allow-list extended with
+``torch.serialization.add_safe_globals`` (the allow-list does go through torch's own mechanism,
+``torch.serialization.safe_globals``, scoped to each load so that nothing else in the process
+trusts more): mmengine's local scheme calls ``torch.load`` without ``weights_only``, so
+``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1`` in the environment (set to read old pickles) turns the
+safety off for it and a crafted checkpoint runs code (tests/utils/test_checkpoint.py); its
+refusal is torch's paragraph that advises ``weights_only=False``; and it has no place for the
+sha256 check. ``find_latest_checkpoint`` is wrapped so that a broken ``last_checkpoint`` is
+named with the fix. All of this is this module; nothing else patches mmengine.
 """
 import _compat_pickle
 import glob

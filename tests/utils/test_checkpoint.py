@@ -184,6 +184,20 @@ def test_a_payload_is_refused_without_advice_to_trust_it(tmp_path, zipfile):
     assert not marker.exists()
 
 
+def test_a_payload_is_refused_even_when_the_environment_turns_torchs_safety_off(
+        tmp_path, monkeypatch):
+    """TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 (set to load old pickles) makes torch.load without
+    an explicit weights_only unpickle anything, as mmengine's own local scheme calls it; this
+    is why the local scheme is replaced rather than only torch's allow-list extended."""
+    marker = tmp_path / 'ran'
+    path = str(tmp_path / 'crafted.pth')
+    torch.save({'state_dict': {}, 'meta': _SystemCall(marker)}, path)
+    monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
+    with pytest.raises(UntrustedCheckpointError):
+        _load_checkpoint(path)
+    assert not marker.exists()
+
+
 class _Timeit:
     """Pickles as ``timeit.timeit(stmt, ...)``, which executes its statement."""
 
