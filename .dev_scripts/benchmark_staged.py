@@ -30,7 +30,7 @@ A seed's directory records the settings it was made with (``settings.json``); ot
 are refused rather than served from a cache built for different data or a different stage 1.
 
 The configs are arguments (``--stage1-config`` ...), run by this repository's tools/train.py,
-tools/test.py and tools/analysis_tools/diagnose.py.
+tools/test.py and tools/analysis_tools/gt_boxes.py diagnose.
 """
 import argparse
 import dataclasses
@@ -259,8 +259,8 @@ class StagedBenchmark:
         run_tool('test.py', [config, ckpt, '--work-dir', metrics_dir, '--cfg-options',
                              *test_opts], log=osp.join(work, 'run.log'))
         diag = osp.join(work, 'diagnostics.json')
-        run_tool(osp.join('analysis_tools', 'diagnose.py'),
-                 [config, ckpt, '--out', diag, '--cfg-options', *test_opts],
+        run_tool(osp.join('analysis_tools', 'gt_boxes.py'),
+                 ['diagnose', config, ckpt, '--out', diag, '--cfg-options', *test_opts],
                  log=osp.join(work, 'run.log'))
         results = dict(_last_metrics(metrics_dir), **read_json(diag), **_logged(work),
                        options=list(options))

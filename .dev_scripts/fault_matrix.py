@@ -26,7 +26,7 @@ CASES: List[Tuple[str, str, List[str]]] = [
     ('data lost', 'generate_synthetic --out over a folder of the user\'s own files', [
         'tests/datasets/test_synthetic.py::test_the_generator_never_replaces_a_users_files',
         'tests/datasets/test_synthetic.py::test_the_generator_replaces_its_own_output']),
-    ('data lost', 'diagnose/ceiling --out killed while writing over an earlier result', [
+    ('data lost', 'gt_boxes (diagnose/ceiling) --out killed while writing over a result', [
         'tests/utils/test_cli.py::test_a_write_stopped_midway_leaves_the_old_result_whole']),
     ('data lost', 'test.py --out results.pkl replaced whole (through a partial file)', [
         'tests/tools/test_train_test_tools.py::test_tools_train_then_test']),
@@ -113,7 +113,7 @@ CASES: List[Tuple[str, str, List[str]]] = [
         'test_a_download_whose_hash_prefix_does_not_match_is_refused']),
     ('tools', 'visualize_embeddings on a Mask R-CNN, --det -1 / out of range', [
         'tests/tools/test_demo_tools.py::test_demo_and_embedding_pictures']),
-    ('tools', 'ceiling --sigmas 0/-4/nan, --offsets inf, --out a folder; bad sizes', [
+    ('tools', 'gt_boxes ceiling --sigmas 0/-4/nan, --offsets inf, --out a folder; bad sizes', [
         'tests/utils/test_cli.py::test_ceiling_refuses_bad_flags_before_building_anything',
         'tests/utils/test_cli.py::test_bad_numbers_are_refused',
         'tests/utils/test_cli.py::test_an_output_file_is_not_a_folder_and_can_be_written']),

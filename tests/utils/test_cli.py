@@ -54,6 +54,6 @@ def test_a_write_stopped_midway_leaves_the_old_result_whole(tmp_path, monkeypatc
 def test_ceiling_refuses_bad_flags_before_building_anything(argv, message, tmp_path):
     from mmdet_semiconv.testing import REPO
     res = subprocess.run([sys.executable, os.path.join(REPO, 'tools', 'analysis_tools',
-                                                       'ceiling.py'), 'no_config.py',
+                                                       'gt_boxes.py'), 'ceiling', 'no_config.py',
                           'no_ckpt.pth', *argv], capture_output=True, text=True)
     assert res.returncode == 2 and message in res.stderr, res.stderr

@@ -210,7 +210,7 @@ class SemiConvRoIHeadMixin(metaclass=ABCMeta):
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
         # A Mask R-CNN checkpoint has no branch: right for the fine-tuning's load_from (the
-        # fine-tune hook checks the rest), wrong for test.py or diagnose.py, where mmengine's
+        # fine-tune hook checks the rest), wrong for test.py or gt_boxes.py, where mmengine's
         # only hint is a "missing keys" line among many
         key = prefix + 'semiconv_branch.'
         # checkpoints written before the Phi subnet was named for what it is (2026-12-06)
