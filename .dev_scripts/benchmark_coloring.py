@@ -21,7 +21,6 @@ disjoint ``--arms`` or ``--sets`` share a 2-core machine.
 """
 import argparse
 import glob
-import json
 import math
 import os
 import os.path as osp
@@ -35,8 +34,8 @@ from typing import Dict, List, Sequence
 import numpy as np
 import torch
 # run as a script, its own folder is on sys.path: the staged benchmark's bookkeeping is shared
-from benchmark_staged import (_last_metrics, paired_difference, read_json, run_tool, train,
-                              write_json)
+from benchmark_staged import (_last_metrics, logged_records, paired_difference, read_json, run_tool,
+                              train, write_json)
 
 from mmdet_semiconv.datasets import NucleiConfig, SyntheticWormSplits, WormConfig
 from mmdet_semiconv.evaluation.tables import markdown_table
@@ -227,11 +226,8 @@ def pictures(bench: ColoringBenchmark, dataset: str, seed: int, arms: Sequence[s
 def _last_logged(work_dir: str) -> dict:
     """Last logged training value of each :data:`LOGGED` key."""
     last = {}
-    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):
-        with open(path) as f:
-            for line in f:
-                rec = json.loads(line)
-                last.update({f'train_{k}': rec[k] for k in LOGGED if k in rec})
+    for rec in logged_records(work_dir):
+        last.update({f'train_{k}': rec[k] for k in LOGGED if k in rec})
     return last
 
 

@@ -45,7 +45,7 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -101,6 +101,15 @@ def train(config: str, work_dir: str, iters: int, options: Sequence[str],
     return ckpt
 
 
+def logged_records(work_dir: str) -> Iterator[dict]:
+    """Every record mmengine logged in ``work_dir`` (``<stamp>/vis_data/scalars.json`` of each
+    run, resumed ones included), oldest first."""
+    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):
+        with open(path) as f:
+            for line in f:
+                yield json.loads(line)
+
+
 def val_curve(work_dir: str, metric: str = 'coco/segm_mAP') -> Dict[int, float]:
     """``{iteration: metric}`` of every validation logged in ``work_dir`` (all resumed runs).
 
@@ -108,14 +117,11 @@ def val_curve(work_dir: str, metric: str = 'coco/segm_mAP') -> Dict[int, float]:
     given the iteration of the training record logged before it.
     """
     curve, last_iter = {}, 0
-    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):
-        with open(path) as f:
-            for line in f:
-                rec = json.loads(line)
-                if metric in rec:
-                    curve[last_iter] = float(rec[metric])
-                elif 'iter' in rec:
-                    last_iter = int(rec['iter'])
+    for rec in logged_records(work_dir):
+        if metric in rec:
+            curve[last_iter] = float(rec[metric])
+        elif 'iter' in rec:
+            last_iter = int(rec['iter'])
     return dict(sorted(curve.items()))
 
 
@@ -278,14 +284,11 @@ def _last_metrics(work_dir: str) -> dict:
 def _logged(work_dir: str) -> dict:
     """First and last logged value of each :data:`LOGGED` key during training."""
     first, last = {}, {}
-    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):
-        with open(path) as f:
-            for line in f:
-                rec = json.loads(line)
-                for key in LOGGED:
-                    if key in rec:
-                        first.setdefault(key, rec[key])
-                        last[key] = rec[key]
+    for rec in logged_records(work_dir):
+        for key in LOGGED:
+            if key in rec:
+                first.setdefault(key, rec[key])
+                last[key] = rec[key]
     out = {f'train_{k}_{when}': v for when, d in (('first', first), ('last', last))
            for k, v in d.items()}
     read = next((k for k in EQ5_LEVELS if k in first), None)
