@@ -33,7 +33,6 @@ The configs are arguments (``--stage1-config`` ...), run by this repository's to
 tools/test.py and tools/analysis_tools/gt_boxes.py diagnose.
 """
 import argparse
-import dataclasses
 import glob
 import json
 import math
@@ -53,6 +52,7 @@ from scipy import stats
 
 from mmdet_semiconv.datasets import SyntheticWormSplits, WormConfig
 from mmdet_semiconv.evaluation.tables import markdown_table
+from mmdet_semiconv.utils.cli import add_dataclass_args, dataclass_from_args
 
 #: The repository this tool belongs to: the configs and tools it runs are read from here.
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -400,16 +400,11 @@ def main():
     parser.add_argument('--out', help='write the markdown report here')
     parser.add_argument('--hardware', default=f'{platform.machine()} CPU, '
                         f'{torch.get_num_threads()} threads, torch {torch.__version__}')
-    for cls in (StagedBenchmark, WormConfig):
-        for f in dataclasses.fields(cls):
-            if f.name != 'worms':
-                parser.add_argument('--' + f.name.replace('_', '-'), type=type(f.default),
-                                    default=f.default)
+    add_dataclass_args(parser, StagedBenchmark, skip={'worms'})
+    add_dataclass_args(parser, WormConfig)
     args = parser.parse_args()
-    worms = WormConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(WormConfig)})
-    bench = StagedBenchmark(worms=worms, **{f.name: getattr(args, f.name)
-                                            for f in dataclasses.fields(StagedBenchmark)
-                                            if f.name != 'worms'})
+    bench = dataclass_from_args(StagedBenchmark, args,
+                                worms=dataclass_from_args(WormConfig, args))
     if args.compare_recipes:
         for seed in args.seeds:
             print(f'seed {seed}\n{recipes_table(bench, seed)}\n')

@@ -1,9 +1,11 @@
 """Argument types for the command-line tools: a bad flag is refused by argparse, naming it,
 before any model is built; ``--out`` files are written whole or not at all."""
 import argparse
+import dataclasses
 import math
 import os
 import os.path as osp
+from typing import Any, Container
 
 from ..datasets.coco_io import atomic_write_bytes
 
@@ -58,6 +60,22 @@ def output_file(text: str) -> str:
     if not osp.isdir(parent) or not os.access(parent, os.W_OK):
         raise argparse.ArgumentTypeError(f'{folder} cannot be created or written')
     return text
+
+
+def add_dataclass_args(parser: argparse.ArgumentParser, cls: type,
+                       skip: Container[str] = ()) -> None:
+    """One ``--field-name`` flag per field of the dataclass ``cls`` (but ``skip``), typed and
+    defaulting as the field (a None default takes a string)."""
+    for f in dataclasses.fields(cls):
+        if f.name not in skip:
+            parser.add_argument('--' + f.name.replace('_', '-'), default=f.default,
+                                type=str if f.default is None else type(f.default))
+
+
+def dataclass_from_args(cls: type, args: argparse.Namespace, **given: Any) -> Any:
+    """``cls`` built from the flags :func:`add_dataclass_args` added, and ``given``."""
+    return cls(**{f.name: getattr(args, f.name) for f in dataclasses.fields(cls)
+                  if f.name not in given}, **given)
 
 
 def write_json_out(path: str, text: str) -> None:

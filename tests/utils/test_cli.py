@@ -57,3 +57,28 @@ def test_ceiling_refuses_bad_flags_before_building_anything(argv, message, tmp_p
                                                        'gt_boxes.py'), 'ceiling', 'no_config.py',
                           'no_ckpt.pth', *argv], capture_output=True, text=True)
     assert res.returncode == 2 and message in res.stderr, res.stderr
+
+
+def test_dataclass_flags_round_trip_and_skip():
+    import dataclasses
+    from typing import Optional
+
+    from mmdet_semiconv.utils.cli import add_dataclass_args, dataclass_from_args
+
+    @dataclasses.dataclass
+    class Inner:
+        size_px: int = 4
+
+    @dataclasses.dataclass
+    class Outer:
+        rate: float = 0.5
+        name: Optional[str] = None
+        inner: Inner = dataclasses.field(default_factory=Inner)
+
+    parser = argparse.ArgumentParser()
+    add_dataclass_args(parser, Outer, skip={'inner'})
+    add_dataclass_args(parser, Inner)
+    args = parser.parse_args(['--rate', '2', '--size-px', '7', '--name', 'x'])
+    built = dataclass_from_args(Outer, args, inner=dataclass_from_args(Inner, args))
+    assert built == Outer(rate=2.0, name='x', inner=Inner(size_px=7))
+    assert dataclass_from_args(Outer, parser.parse_args([]), inner=Inner()) == Outer()

@@ -15,7 +15,6 @@ Pretrained weights cannot be fetched here: the trunk trains from scratch unless 
 names a local torchvision/mmdet ResNet-50 checkpoint.
 """
 import argparse
-import dataclasses
 import os
 import os.path as osp
 import time
@@ -36,6 +35,7 @@ from mmdet.models.backbones import ResNet  # noqa: E402
 from mmdet_semiconv.datasets import DotGridConfig, generate_dot_grid  # noqa: E402
 from mmdet_semiconv.models.losses import embedding_loss_single  # noqa: E402
 from mmdet_semiconv.models.utils import level_coordinates, sample_on_cells  # noqa: E402
+from mmdet_semiconv.utils.cli import add_dataclass_args  # noqa: E402
 
 STRIDE = 4  # res2c
 
@@ -151,9 +151,7 @@ def reproduce_fig3(args: Fig3Settings) -> Dict[str, Dict[str, float]]:
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    for f in dataclasses.fields(Fig3Settings):
-        parser.add_argument('--' + f.name.replace('_', '-'), default=f.default,
-                            type=str if f.default is None else type(f.default))
+    add_dataclass_args(parser, Fig3Settings)
     args = parser.parse_args(argv)
     for name in ('iters', 'size', 'grid'):
         if getattr(args, name) < 1:

@@ -10,20 +10,14 @@ Every WormConfig / NucleiConfig / DotGridConfig field is a flag
 (mmdet_semiconv/datasets/synthetic.py documents them and their defaults).
 """
 import argparse
-import dataclasses
 
 from mmdet_semiconv.datasets import (DotGridConfig, NucleiConfig, WormConfig, generate_dot_split,
                                      generate_split, refuse_foreign_split)
+from mmdet_semiconv.utils.cli import add_dataclass_args, dataclass_from_args
 
 #: the random families: subcommand -> (settings, default output folder)
 FAMILIES = {'worms': (WormConfig, 'data/synthetic_worms'),
             'nuclei': (NucleiConfig, 'data/synthetic_nuclei')}
-
-
-def add_fields(parser, cls):
-    for f in dataclasses.fields(cls):
-        parser.add_argument('--' + f.name.replace('_', '-'), type=type(f.default),
-                            default=f.default)
 
 
 def main():
@@ -36,11 +30,11 @@ def main():
         family.add_argument('--num-val', type=int, default=50)
         family.add_argument('--train-seed', type=int, default=0)
         family.add_argument('--val-seed', type=int, default=1)
-        add_fields(family, cls)
+        add_dataclass_args(family, cls)
     dots = sub.add_parser('dots')
     dots.add_argument('--out', default='data/dot_grid')
     dots.add_argument('--num', type=int, default=1)
-    add_fields(dots, DotGridConfig)
+    add_dataclass_args(dots, DotGridConfig)
     args = parser.parse_args()
     counts = ('num_train', 'num_val') if args.kind in FAMILIES else ('num', )
     for name in counts:
@@ -48,7 +42,7 @@ def main():
             parser.error(f'--{name.replace("_", "-")} must be > 0, got {getattr(args, name)}')
     try:
         cls = FAMILIES[args.kind][0] if args.kind in FAMILIES else DotGridConfig
-        cfg = cls(**{f.name: getattr(args, f.name) for f in dataclasses.fields(cls)})
+        cfg = dataclass_from_args(cls, args)
     except ValueError as e:  # the settings' own check, named by field
         parser.error(str(e))
     try:
