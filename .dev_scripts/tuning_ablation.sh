@@ -19,7 +19,7 @@ set -euo pipefail
 seed=$1
 shift
 only=("$@")
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 branch=model.roi_head.semiconv_branch

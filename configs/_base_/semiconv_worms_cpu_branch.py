@@ -7,10 +7,10 @@
 semiconv_branch = dict(
     type='SemiConvEmbeddingBranch',
     phi_subnet=dict(type='SemiConvPhiSubnet', feat_channels=64),  # the CPU model's FPN width
-    # eq. (5) where the RoIs read Psi: every worm box is below mmdet's 112 px level threshold,
-    # so all of them read P2; summed per image as in the paper
-    loss_embedding=dict(
-        type='SemiConvEmbeddingLoss', levels=[0], normalize='image', loss_weight=4.0))
+    # eq. (5) summed per image as in the paper, where the RoIs read Psi: every worm box is below
+    # mmdet's 112 px level threshold, so all of them read P2
+    loss_embedding=dict(type='SemiConvEmbeddingLoss', normalize='image', loss_weight=4.0),
+    loss_levels=[0])
 semiconv_mask_head = dict(
     type='SemiConvMaskHead',
     kernel=dict(type='SteeredBilateralKernel'),

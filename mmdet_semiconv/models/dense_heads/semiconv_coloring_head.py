@@ -102,7 +102,7 @@ class SemiConvColoringHead(BaseMaskHead):
                  use_u_hat: bool = True,
                  kernel: ConfigType = dict(type='SteeredBilateralKernel', sigma=0.3),
                  loss_embedding: ConfigType = dict(
-                     type='SemiConvEmbeddingLoss', levels=[0], normalize='instance'),
+                     type='SemiConvEmbeddingLoss', normalize='instance'),
                  loss_kernel: ConfigType = dict(type='LogSpaceBCELoss', loss_weight=1.0),
                  loss_fg: ConfigType = dict(
                      type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0),
@@ -151,9 +151,6 @@ class SemiConvColoringHead(BaseMaskHead):
             self.loss_sigma = MODELS.build(loss_sigma)
         self.kernel = MODELS.build(kernel)
         self.loss_embedding = MODELS.build(loss_embedding)
-        if tuple(self.loss_embedding.levels) != (0, ):
-            raise ValueError('loss_embedding.levels must be [0]: the colouring head has one '
-                             f'Psi map, got {list(self.loss_embedding.levels)}')
         self.loss_kernel = MODELS.build(loss_kernel)
         self.loss_fg = MODELS.build(loss_fg)
         self.loss_seed = MODELS.build(loss_seed)

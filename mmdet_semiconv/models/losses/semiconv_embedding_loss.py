@@ -66,7 +66,7 @@ def embedding_loss_single(psi: Tensor, masks: Tensor) -> Tuple[Tensor, int]:
 
 @MODELS.register_module()
 class SemiConvEmbeddingLoss(nn.Module):
-    """Eq. (5) over a batch, on a chosen set of FPN levels, and two optional companion terms.
+    """Eq. (5) over a batch, on the Psi maps it is given, and two optional companion terms.
 
     The paper sums eq. (5) over the instances of an image. ``normalize`` says what the sum is
     divided by:
@@ -76,8 +76,7 @@ class SemiConvEmbeddingLoss(nn.Module):
     * ``'instance'``: the number of instances of the batch (that have a pixel on the level), so
       that the loss does not grow with how crowded the images are.
 
-    Levels are averaged. Train the levels the mask RoIs read Psi from: mmdet assigns a RoI to
-    ``floor(log2(sqrt(wh) / 56 + 1e-6))``, so every RoI below 112 px reads P2.
+    Levels are averaged; which levels is the caller's (``SemiConvEmbeddingBranch.loss_levels``).
 
     Eq. (5) only attracts, and only on the cells of instances. Two departures from the paper,
     each off by default and each its own loss key (:meth:`companion_losses`):
@@ -95,8 +94,6 @@ class SemiConvEmbeddingLoss(nn.Module):
       a Laplacian kernel gives the other instance log K = -2.
 
     Args:
-        levels (Sequence[int]): indices into the FPN levels (0 = the finest, P2).
-            Defaults to (0, 1, 2, 3), the four levels mmdet's mask RoI extractor reads.
         normalize (str): ``'instance'`` or ``'image'``. Defaults to ``'instance'``.
         loss_weight (float): weight of eq. (5). Defaults to 1.
         boundary_band (int): width in cells of the background band of ``loss_boundary``;
@@ -109,15 +106,12 @@ class SemiConvEmbeddingLoss(nn.Module):
 
     NORMALIZE = ('instance', 'image')
 
-    def __init__(self, levels: Sequence[int] = (0, 1, 2, 3), normalize: str = 'instance',
-                 loss_weight: float = 1.0, boundary_band: int = 0,
-                 boundary_weight: float = 1.0, repulsion_margin: float = 0.,
+    def __init__(self, normalize: str = 'instance', loss_weight: float = 1.0,
+                 boundary_band: int = 0, boundary_weight: float = 1.0, repulsion_margin: float = 0.,
                  repulsion_weight: float = 1.0) -> None:
         super().__init__()
         if normalize not in self.NORMALIZE:
             raise ValueError(f'normalize must be one of {self.NORMALIZE}, got {normalize!r}')
-        if not levels:
-            raise ValueError('levels must name at least one FPN level')
         for name, value in (('loss_weight', loss_weight), ('boundary_band', boundary_band),
                             ('boundary_weight', boundary_weight),
                             ('repulsion_margin', repulsion_margin),
@@ -126,9 +120,6 @@ class SemiConvEmbeddingLoss(nn.Module):
                 raise ValueError(f'{name} must be finite and >= 0, got {value}: a NaN trains '
                                  'NaN to the end, a negative weight trains the embedding the '
                                  'wrong way')
-        if any(isinstance(lvl, bool) or not isinstance(lvl, int) or lvl < 0 for lvl in levels):
-            raise ValueError(f'levels must be FPN level indices >= 0 (0 = the finest), got '
-                             f'{list(levels)}')
         if boundary_band != int(boundary_band):
             raise ValueError(f'boundary_band is a number of cells, got {boundary_band}')
         for weight, value, switch, on in (
@@ -137,7 +128,6 @@ class SemiConvEmbeddingLoss(nn.Module):
             if value != 1.0 and not on:
                 raise ValueError(f'{weight}={value} has no effect while {switch} is 0 (its '
                                  f'term is off): set {switch} > 0, or leave {weight} out')
-        self.levels = tuple(levels)
         self.normalize = normalize
         self.loss_weight = loss_weight
         self.boundary_band = int(boundary_band)
@@ -150,7 +140,7 @@ class SemiConvEmbeddingLoss(nn.Module):
         """Unweighted eq. (5) of each level.
 
         Args:
-            psis (Sequence[Tensor]): Psi of each level of ``self.levels``, (N, D, H_l, W_l).
+            psis (Sequence[Tensor]): Psi of each loss level, (N, D, H_l, W_l).
             masks (Sequence[Tensor]): GT masks of the whole batch on each of those levels,
                 (K, H_l, W_l) bool (see :func:`~mmdet_semiconv.models.utils.sample_on_cells`).
             img_ids (Tensor): (K,) long, the image of each instance.

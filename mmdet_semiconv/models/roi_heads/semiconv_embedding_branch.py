@@ -47,6 +47,10 @@ class SemiConvEmbeddingBranch(BaseModule):
         phi_subnet (dict): the Phi subnet, :class:`SemiConvPhiSubnet`. ``in_channels``
             defaults to the mask RoI extractor's ``out_channels`` (the FPN width).
         loss_embedding (dict): eq. (5), :class:`SemiConvEmbeddingLoss`.
+        loss_levels (Sequence[int]): the Phi levels eq. (5) trains (0 = the finest, P2).
+            Defaults to (0, 1, 2, 3), the four levels mmdet's mask RoI extractor reads. Train
+            the levels the mask RoIs read Psi from: mmdet assigns a RoI to
+            ``floor(log2(sqrt(wh) / 56 + 1e-6))``, so every RoI below 112 px reads P2.
         coord_scale (float): input pixels per embedding unit (u_hat = pixel / coord_scale).
             Defaults to 64.
         strides (Sequence[int]): stride of each FPN level in input pixels.
@@ -62,6 +66,7 @@ class SemiConvEmbeddingBranch(BaseModule):
     def __init__(self,
                  phi_subnet: ConfigType = dict(type='SemiConvPhiSubnet'),
                  loss_embedding: ConfigType = dict(type='SemiConvEmbeddingLoss'),
+                 loss_levels: Sequence[int] = (0, 1, 2, 3),
                  coord_scale: float = 64.,
                  strides: Sequence[int] = (4, 8, 16, 32, 64),
                  mask_size: int = 28,
@@ -80,6 +85,14 @@ class SemiConvEmbeddingBranch(BaseModule):
         if tuple(featmap_strides) != tuple(strides[:len(featmap_strides)]):
             raise ValueError(f'featmap_strides {tuple(featmap_strides)} must be the first '
                              f'strides of the FPN {tuple(strides)}')
+        if 'levels' in loss_embedding:
+            raise ValueError('loss_embedding.levels is now the branch\'s loss_levels (since '
+                             '2026-12-06): move it to semiconv_branch.loss_levels')
+        if not loss_levels or any(isinstance(lvl, bool) or not isinstance(lvl, int) or lvl < 0
+                                  for lvl in loss_levels):
+            raise ValueError('loss_levels must be Phi level indices >= 0 (0 = the finest), '
+                             f'got {list(loss_levels)}')
+        self.loss_levels = tuple(loss_levels)
         self.phi_stride = phi_stride
         if phi_stride is not None:
             if phi_stride < 1 or strides[0] % phi_stride:
@@ -101,9 +114,9 @@ class SemiConvEmbeddingBranch(BaseModule):
                  out_channels=self.embed_dims,
                  featmap_strides=list(featmap_strides),
                  finest_scale=finest_scale))
-        self.num_levels = max(len(featmap_strides), max(self.loss_embedding.levels) + 1)
+        self.num_levels = max(len(featmap_strides), max(self.loss_levels) + 1)
         if self.num_levels > len(self.strides):
-            raise ValueError(f'loss_embedding.levels {self.loss_embedding.levels} reach past '
+            raise ValueError(f'loss_levels {list(self.loss_levels)} reach past '
                              f'the {len(self.strides)} Phi levels (strides {self.strides})')
 
     def forward(self, x: Sequence[Tensor]) -> Tuple[Tensor, ...]:
@@ -195,7 +208,7 @@ class SemiConvEmbeddingBranch(BaseModule):
             else:  # polygons are rasterised in the input frame first
                 full = gt.masks.to_tensor(dtype=torch.bool, device='cpu')
             img_ids.append(torch.full((full.size(0), ), i, dtype=torch.long, device=device))
-            for out, lvl, size in zip(per_level, self.loss_embedding.levels, sizes):
+            for out, lvl, size in zip(per_level, self.loss_levels, sizes):
                 out.append(sample_on_cells(full, self.strides[lvl], size).to(
                     device=device, dtype=torch.bool))
         return [torch.cat(m) for m in per_level], torch.cat(img_ids)
@@ -210,8 +223,7 @@ class SemiConvEmbeddingBranch(BaseModule):
             log only, the unweighted eq. (5) of each level (``eq5_p2``, ...: P-number from the
             stride).
         """
-        levels = self.loss_embedding.levels
-        psis = [self.level_psi(phis[lvl], lvl) for lvl in levels]
+        psis = [self.level_psi(phis[lvl], lvl) for lvl in self.loss_levels]
         with branch_scope('eq5_targets'):
             masks, img_ids = self.cell_targets(batch_gt_instances,
                                                [p.shape[-2:] for p in psis], psis[0].device)
@@ -219,7 +231,7 @@ class SemiConvEmbeddingBranch(BaseModule):
             per_level = self.loss_embedding.level_losses(psis, masks, img_ids)
             losses = dict(loss_embedding=self.loss_embedding.loss_weight * per_level.mean(),
                           **self.loss_embedding.companion_losses(psis, masks, img_ids))
-        for lvl, value in zip(levels, per_level.detach()):
+        for lvl, value in zip(self.loss_levels, per_level.detach()):
             losses[f'eq5_{self.level_name(lvl)}'] = value
         return losses
 

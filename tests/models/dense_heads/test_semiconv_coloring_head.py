@@ -290,5 +290,3 @@ def test_config_errors_name_the_field():
         _head(coord_scale=float('inf'))
     with pytest.raises(ValueError, match='phi_stride'):
         _head(phi_stride=3)
-    with pytest.raises(ValueError, match='levels'):
-        _head(loss_embedding=dict(type='SemiConvEmbeddingLoss', levels=[0, 1]))

@@ -49,7 +49,7 @@ def test_matches_a_per_instance_loop():
 def test_batch_levels_normalisation_and_empty_image(normalize):
     """Two levels, a batch of 3 images (3, 0 and 2 instances), both normalisations."""
     g = torch.Generator().manual_seed(1)
-    loss_fn = SemiConvEmbeddingLoss(levels=(0, 1), normalize=normalize, loss_weight=2.0)
+    loss_fn = SemiConvEmbeddingLoss(normalize=normalize, loss_weight=2.0)
     psis = [torch.randn(3, 8, 8, 8, generator=g), torch.randn(3, 8, 4, 4, generator=g)]
     img_ids = torch.tensor([0, 0, 0, 2, 2])
     masks = [torch.rand(5, 8, 8, generator=g) > 0.5, torch.rand(5, 4, 4, generator=g) > 0.5]
@@ -66,8 +66,8 @@ def test_batch_levels_normalisation_and_empty_image(normalize):
 
 def test_no_instance_gives_zero_with_a_gradient_path():
     psi = torch.randn(1, 8, 4, 4, requires_grad=True)
-    loss = SemiConvEmbeddingLoss(levels=(0, ))([psi], [torch.zeros(0, 4, 4, dtype=torch.bool)],
-                                               torch.zeros(0, dtype=torch.long))
+    loss = SemiConvEmbeddingLoss()([psi], [torch.zeros(0, 4, 4, dtype=torch.bool)],
+                                   torch.zeros(0, dtype=torch.long))
     assert loss.item() == 0.
     loss.backward()
     assert psi.grad is not None and torch.isfinite(psi.grad).all()
@@ -90,7 +90,7 @@ def test_boundary_band_pulls_background_next_to_an_instance_to_its_mean():
     psi[0, 0, 2:5, 2:5] = 1.  # its 8 neighbours at distance 1 from its mean ...
     psi[0, 0, 3, 3] = 0.
     psi.requires_grad_(True)
-    loss = SemiConvEmbeddingLoss(levels=[0], normalize='instance', boundary_band=1,
+    loss = SemiConvEmbeddingLoss(normalize='instance', boundary_band=1,
                                  boundary_weight=2.)
     out = loss.companion_losses(*_one_level(masks, psi))
     assert set(out) == {'loss_boundary'}
@@ -112,20 +112,20 @@ def test_repulsion_pushes_apart_the_means_of_instances_that_share_a_box():
     psi[0, 0][masks[0]] = 0.  # ... (the crossing cell belongs to both: its Psi is 0)
     psi[0, 1][masks[2]] = 0.05  # instance 2 is close to both, but shares no box
     psi.requires_grad_(True)
-    loss = SemiConvEmbeddingLoss(levels=[0], repulsion_margin=0.5)
+    loss = SemiConvEmbeddingLoss(repulsion_margin=0.5)
     out = loss.companion_losses(*_one_level(masks, psi))
     gap = 0.2 * 3 / 4  # instance 1: three cells at 0.2 and the crossing cell at 0
     assert float(out['loss_repulsion']) == pytest.approx(0.5 - gap, rel=1e-5)
     out['loss_repulsion'].backward()
     assert psi.grad[0, 0][masks[1]].sum() < 0  # descending it moves instance 1 away (+x)
     assert psi.grad[0][:, masks[2]].abs().sum() == 0
-    far = SemiConvEmbeddingLoss(levels=[0], repulsion_margin=0.1)
+    far = SemiConvEmbeddingLoss(repulsion_margin=0.1)
     assert float(far.companion_losses(*_one_level(masks, psi))['loss_repulsion']) == 0
 
 
 def test_companion_terms_without_instances_are_zero_with_a_gradient_path():
     psi = torch.randn(2, 4, 6, 6, requires_grad=True)
-    loss = SemiConvEmbeddingLoss(levels=[0], boundary_band=2, repulsion_margin=1.)
+    loss = SemiConvEmbeddingLoss(boundary_band=2, repulsion_margin=1.)
     out = loss.companion_losses([psi], [torch.zeros(0, 6, 6, dtype=torch.bool)],
                                 torch.zeros(0, dtype=torch.long))
     assert set(out) == {'loss_boundary', 'loss_repulsion'}
@@ -133,7 +133,7 @@ def test_companion_terms_without_instances_are_zero_with_a_gradient_path():
     assert float(total) == 0
     total.backward()
     assert psi.grad is not None and torch.isfinite(psi.grad).all()
-    assert SemiConvEmbeddingLoss(levels=[0]).companion_losses(
+    assert SemiConvEmbeddingLoss().companion_losses(
         [psi], [torch.zeros(0, 6, 6, dtype=torch.bool)], torch.zeros(0, dtype=torch.long)) == {}
 
 
@@ -145,9 +145,6 @@ def test_a_negative_or_non_finite_weight_is_refused(field, value):
 
 
 @pytest.mark.parametrize('kwargs,message', [
-    (dict(levels=[-1]), 'levels must be FPN level indices'),
-    (dict(levels=[True]), 'levels must be FPN level indices'),
-    (dict(levels=[0.5]), 'levels must be FPN level indices'),
     (dict(boundary_band=1.5), 'boundary_band is a number of cells'),
     (dict(boundary_weight=2.), 'boundary_weight=2.0 has no effect while boundary_band is 0'),
     (dict(repulsion_weight=0.5), 'repulsion_weight=0.5 has no effect while repulsion_margin'),

@@ -28,7 +28,7 @@ def test_phi_only_on_the_levels_something_reads(branch):
     assert len(branch(_feats())) == 4  # P2-P5: the mask RoIs' levels; P6 is read by nobody
     p2_only = SemiConvEmbeddingBranch(
         phi_subnet=dict(type='SemiConvPhiSubnet', in_channels=16),
-        loss_embedding=dict(type='SemiConvEmbeddingLoss', levels=[0]), featmap_strides=[4])
+        loss_levels=[0], featmap_strides=[4])
     assert len(p2_only(_feats())) == 1
 
 
@@ -175,7 +175,7 @@ def test_phi_stride_is_one_map_read_by_every_roi(phi_stride):
     torch.manual_seed(0)
     branch = SemiConvEmbeddingBranch(
         phi_subnet=dict(type='SemiConvPhiSubnet', in_channels=16, feat_channels=16),
-        loss_embedding=dict(type='SemiConvEmbeddingLoss', levels=[0]), phi_stride=phi_stride)
+        loss_levels=[0], phi_stride=phi_stride)
     size = 256
     phis = branch(_feats(size))
     assert len(phis) == 1 and branch.strides == (phi_stride, )
@@ -205,3 +205,17 @@ def test_phi_stride_must_divide_the_finest_stride():
         SemiConvEmbeddingBranch(phi_stride=3)
     with pytest.raises(ValueError, match='Phi levels'):  # one map: only level 0 has a loss
         SemiConvEmbeddingBranch(phi_stride=1)
+
+
+@pytest.mark.parametrize('kwargs,message', [
+    (dict(loss_levels=[-1]), 'loss_levels must be Phi level indices'),
+    (dict(loss_levels=[True]), 'loss_levels must be Phi level indices'),
+    (dict(loss_levels=[0.5]), 'loss_levels must be Phi level indices'),
+    (dict(loss_levels=[]), 'loss_levels must be Phi level indices'),
+    (dict(loss_levels=[5]), r'loss_levels \[5\] reach past the 5 Phi levels'),
+    (dict(loss_embedding=dict(type='SemiConvEmbeddingLoss', levels=[0])),
+     'move it to semiconv_branch.loss_levels'),
+])
+def test_loss_levels_are_checked_when_built(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        SemiConvEmbeddingBranch(**kwargs)
