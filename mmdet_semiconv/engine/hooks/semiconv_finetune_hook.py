@@ -9,6 +9,7 @@ from mmengine.runner.checkpoint import _load_checkpoint
 from mmdet.registry import HOOKS
 
 from ...models import SemiConvEmbeddingBranch, SemiConvMaskHead, SteeredBilateralKernel
+from .utils import run_start
 
 
 class PretrainedCheckpointError(RuntimeError):
@@ -56,7 +57,7 @@ class SemiConvFinetuneHook(Hook):
             or a checkpoint of this run was resumed (the branch is fine-tuned onto a trained
             Mask R-CNN;
             mmdet's ``train.py --resume`` sets ``load_from = None``, and on a fresh work dir
-            mmengine then finds nothing to resume while ``runner._resume`` is set).
+            mmengine then finds nothing to resume although resume is set).
     """
 
     priority = 'NORMAL'
@@ -98,16 +99,17 @@ class SemiConvFinetuneHook(Hook):
             self._iters = self._in_iters(len(runner.train_dataloader))
         # mmengine resumes before this hook runs; `--resume` on a work dir without a
         # checkpoint sets _resume and loads nothing (the iteration is still 0)
-        resumed = runner._resume and runner.iter > 0
-        if self.require_pretrained and not (resumed or (runner._load_from and not runner._resume)):
+        start = run_start(runner)
+        fine_tuned = start.load_from and not start.resume
+        if self.require_pretrained and not (start.resume and runner.iter > 0 or fine_tuned):
             raise PretrainedCheckpointError(
                 'this fine-tuning config needs a trained Mask R-CNN: set load_from=<its '
                 'checkpoint> (e.g. --cfg-options load_from=...), without --resume on a fresh '
                 'work dir: mmdet\'s train.py --resume sets load_from to None, and no checkpoint '
                 f'of this run was found in {getattr(runner, "work_dir", "the work dir")} to '
                 'resume from, so nothing was loaded')
-        if runner._load_from and not runner._resume:
-            self.check_pretrained(runner._load_from, model)
+        if fine_tuned:
+            self.check_pretrained(start.load_from, model)
 
     def check_pretrained(self, filename: str, model) -> None:
         new_branch = tuple(name + '.' for name, m in model.named_modules()

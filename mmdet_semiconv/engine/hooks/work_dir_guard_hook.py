@@ -9,6 +9,8 @@ from mmengine.hooks import Hook
 
 from mmdet.registry import HOOKS
 
+from .utils import run_start
+
 
 @HOOKS.register_module()
 class WorkDirGuardHook(Hook):
@@ -55,7 +57,7 @@ class WorkDirGuardHook(Hook):
         self._lock.truncate(0)
         self._lock.write(f'pid {os.getpid()}\n')
         self._lock.flush()
-        if not runner.cfg.get('resume', False) and not self.overwrite:
+        if not run_start(runner).resume and not self.overwrite:
             last = _last_checkpoint(work_dir)
             if last is not None:
                 self.after_train(runner)

@@ -39,7 +39,7 @@ def _train(work_dir, max_iters=2, resume=False, **guard):
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
         default_hooks=dict(checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=1),
                            work_dir_guard=dict(type='WorkDirGuardHook', **guard)),
-        resume=resume, cfg=dict(resume=resume), default_scope='mmdet')
+        resume=resume, default_scope='mmdet')
     runner.train()
     return runner
 
