@@ -6,7 +6,7 @@ import os.path as osp
 import subprocess
 import sys
 from types import ModuleType
-from typing import List
+from typing import Dict, List
 
 #: the source checkout this package is installed from (editable, as tools/setup_env.sh does):
 #: configs/, tools/ and .dev_scripts/ are not part of the installed package
@@ -52,6 +52,23 @@ def run_tool(cmd: List[str], cwd) -> str:
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, f'{cmd} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}'
     return proc.stdout + proc.stderr
+
+
+def markdown_tables(text: str) -> List[List[Dict[str, str]]]:
+    """Every markdown table in ``text`` (a tool's printed report), each a list of rows keyed
+    by the header's column names, cells stripped."""
+    tables, lines = [], text.splitlines()
+    for i, line in enumerate(lines[:-1]):
+        if line.startswith('|') and lines[i + 1].startswith('|---') and (
+                i == 0 or not lines[i - 1].startswith('|')):
+            header = [c.strip() for c in line.strip('|').split('|')]
+            rows = []
+            for row in lines[i + 2:]:
+                if not row.startswith('|'):
+                    break
+                rows.append(dict(zip(header, (c.strip() for c in row.strip('|').split('|')))))
+            tables.append(rows)
+    return tables
 
 
 def load_script(path: str) -> ModuleType:

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from mmdet_semiconv.testing import REPO
+from mmdet_semiconv.testing import REPO, markdown_tables
 from mmdet_semiconv.testing import run_tool as _run
 
 
@@ -53,14 +53,13 @@ def test_branch_overhead_times_and_profiles_both_models(tmp_path, tiny_worms):
     out = _run([sys.executable, tool, *models], cwd=REPO)
     assert 'first test input 120x160' in out  # 96 x 72 resized to the given scale
     assert 'one step per batch -' in out and 'Times are in' in out  # benchmark.Compare
-    rows = [line for line in out.splitlines() if line.startswith('| ')]
-    assert [r.split('|')[1].strip() for r in rows[1:]] == [
-        'semi-conv', 'Mask R-CNN', 'ratio (of medians)']
-    params = [float(r.split('|')[2]) for r in rows[1:3]]
-    assert params[0] > params[1]  # the branch adds the embedding neck
-    assert rows[1].split('|')[6].strip() == '-'  # no CUDA: no memory figure
+    rows = {r['model']: r for r in markdown_tables(out)[0]}
+    assert list(rows) == ['semi-conv', 'Mask R-CNN', 'ratio (of medians)']
+    # the branch adds the Phi subnet
+    assert float(rows['semi-conv']['params (M)']) > float(rows['Mask R-CNN']['params (M)'])
+    assert rows['semi-conv']['CUDA train memory (MiB)'] == '-'  # no CUDA: no memory figure
 
     out = _run([sys.executable, tool, *models, '--profile'], cwd=REPO)
-    parts = [line.split('|')[1].strip() for line in out.splitlines() if line.startswith('| ')]
+    parts = [row['part'] for row in markdown_tables(out)[0]]
     assert {'phi_subnet_p2', 'phi_roi_align', 'kernel', 'eq5', 'eq5_targets', 'bce_k',
             '**branch, all parts**'} <= set(parts)

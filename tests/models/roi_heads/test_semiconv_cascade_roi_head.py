@@ -77,4 +77,11 @@ def test_train_two_iterations_and_test(tmp_path, tiny_worms):
         loss = runner.message_hub.get_scalar(f'train/s{stage}.loss_kernel').current()
         assert math.isfinite(loss) and loss > 0
     metrics = runner.test()
-    assert 0. <= metrics['coco/segm_mAP'] <= 1.  # masks predicted (no masks: no segm key)
+    assert {'coco/bbox_mAP', 'coco/segm_mAP'} <= set(metrics)
+    # a mask of the image's size for every detection (an untrained model's may be empty)
+    batch = next(iter(runner.test_dataloader))
+    with torch.no_grad():
+        results = runner.model.test_step(batch)
+    for res in results:
+        pred = res.pred_instances
+        assert len(pred) > 0 and pred.masks.shape == (len(pred), *res.ori_shape)
