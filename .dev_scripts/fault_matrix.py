@@ -112,13 +112,13 @@ CASES: List[Tuple[str, str, List[str]]] = [
         'tests/utils/test_remote_checkpoints.py::'
         'test_a_download_whose_hash_prefix_does_not_match_is_refused']),
     ('tools', 'visualize_embeddings on a Mask R-CNN, --det -1 / out of range', [
-        'tests/tools/test_demo_tools.py::test_demo_and_embedding_pictures']),
+        'tests/tools/test_visualize_embeddings.py::test_embedding_pictures_and_refusals']),
     ('tools', 'gt_boxes ceiling --sigmas 0/-4/nan, --offsets inf, --out a folder; bad sizes', [
         'tests/utils/test_cli.py::test_ceiling_refuses_bad_flags_before_building_anything',
         'tests/utils/test_cli.py::test_bad_numbers_are_refused',
         'tests/utils/test_cli.py::test_an_output_file_is_not_a_folder_and_can_be_written']),
     ('tools', 'bbbc010 --train-wells naming a missing file', [
-        'tests/tools/test_dataset_converters.py::'
+        'tests/tools/dataset_converters/test_bbbc010_to_coco.py::'
         'test_bbbc010_train_wells_that_cannot_be_read_are_named']),
     ('tools', 'generator settings with no instance, a negative dot radius', [
         'tests/datasets/test_synthetic.py::test_settings_that_draw_no_instance_write_nothing',

@@ -1,13 +1,15 @@
 """The branch-overhead tool: attribution to the branch's parts, statistics, data."""
 import json
 import os.path as osp
+import sys
 
 import pytest
 import torch
 from mmengine.config import Config
 
 from mmdet_semiconv.models.utils import branch_scope
-from mmdet_semiconv.testing import CONFIGS, load_script
+from mmdet_semiconv.testing import CONFIGS, REPO, load_script, markdown_tables
+from mmdet_semiconv.testing import run_tool as _run
 
 branch_overhead = load_script('tools/analysis_tools/branch_overhead.py')
 
@@ -110,3 +112,24 @@ def test_memory_is_cuda_max_allocated_and_absent_on_the_cpu():
     calls = []
     assert cuda_peak_memory_mb(lambda: calls.append(1), 'cpu') is None
     assert calls == []  # nothing is run for a number that will not be reported
+
+
+@pytest.mark.slow
+def test_branch_overhead_times_and_profiles_both_models(tmp_path, tiny_worms):
+    tool = osp.join(REPO, 'tools', 'analysis_tools', 'branch_overhead.py')
+    models = [osp.join(REPO, 'configs', 'semiconv_worms_cpu.py'), '--baseline',
+              osp.join(REPO, 'configs', 'mask-rcnn_worms_cpu.py'), '--data-root',
+              tiny_worms[0] + '/', '--scale', '160', '120', '--max-iter', '2', '--warmup', '0']
+    out = _run([sys.executable, tool, *models], cwd=REPO)
+    assert 'first test input 120x160' in out  # 96 x 72 resized to the given scale
+    assert 'one step per batch -' in out and 'Times are in' in out  # benchmark.Compare
+    rows = {r['model']: r for r in markdown_tables(out)[0]}
+    assert list(rows) == ['semi-conv', 'Mask R-CNN', 'ratio (of medians)']
+    # the branch adds the Phi subnet
+    assert float(rows['semi-conv']['params (M)']) > float(rows['Mask R-CNN']['params (M)'])
+    assert rows['semi-conv']['CUDA train memory (MiB)'] == '-'  # no CUDA: no memory figure
+
+    out = _run([sys.executable, tool, *models, '--profile'], cwd=REPO)
+    parts = [row['part'] for row in markdown_tables(out)[0]]
+    assert {'phi_subnet_p2', 'phi_roi_align', 'kernel', 'eq5', 'eq5_targets', 'bce_k',
+            '**branch, all parts**'} <= set(parts)
