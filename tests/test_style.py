@@ -1,11 +1,11 @@
 """The style gate: flake8 and isort as setup.cfg configures them, over the repository's code."""
-import os.path as osp
 import subprocess
 import sys
 
 import pytest
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from mmdet_semiconv.testing import REPO
+
 CODE = ['mmdet_semiconv', 'tools', 'tests', '.dev_scripts']
 
 

@@ -3,7 +3,7 @@ import os.path as osp
 import subprocess
 import sys
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmdet_semiconv.testing import REPO
 
 
 def test_every_case_names_existing_tests():

@@ -16,11 +16,11 @@ from mmdet.registry import MODELS
 from mmdet.structures.bbox import bbox2roi
 from mmdet.testing import demo_mm_inputs
 from mmdet_semiconv.models import SemiConvMaskHead
+from mmdet_semiconv.testing import CONFIGS
 
 # the modules, not the functions that mmcv.ops exports under the same names
 mmcv_roi_align = importlib.import_module('mmcv.ops.roi_align')
 mmcv_nms = importlib.import_module('mmcv.ops.nms')
-CONFIGS = osp.join(osp.dirname(__file__), '..', '..', 'configs')
 SEMICONV_CONFIGS = ('semiconv_worms_cpu.py', 'semiconv-cascade-mask-rcnn_worms_cpu.py')
 
 

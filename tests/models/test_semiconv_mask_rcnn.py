@@ -7,8 +7,9 @@ from mmengine.config import Config
 
 from mmdet.registry import MODELS
 from mmdet.testing import demo_mm_inputs
+from mmdet_semiconv.testing import CONFIGS
 
-CONFIG = osp.join(osp.dirname(__file__), '..', '..', 'configs', 'semiconv_worms_cpu.py')
+CONFIG = osp.join(CONFIGS, 'semiconv_worms_cpu.py')
 
 
 def _one_class_batch(model, num_items):

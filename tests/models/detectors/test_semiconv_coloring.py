@@ -9,8 +9,7 @@ from mmengine.runner import Runner
 
 from mmdet.registry import MODELS
 from mmdet.testing import demo_mm_inputs
-
-CONFIGS = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs')
+from mmdet_semiconv.testing import CONFIGS
 
 
 def _model_and_batch(config):

@@ -9,8 +9,7 @@ from mmengine.config import Config
 from mmdet.registry import MODELS
 from mmdet.structures.bbox import bbox2roi
 from mmdet.testing import demo_mm_inputs, demo_mm_proposals
-
-CONFIGS = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs')
+from mmdet_semiconv.testing import CONFIGS
 
 
 def _head_cfg(name='semiconv_worms_cpu.py'):

@@ -4,7 +4,7 @@ import re
 import subprocess
 import sys
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmdet_semiconv.testing import REPO
 
 
 def test_bbbc010_train_wells_that_cannot_be_read_are_named(tmp_path):
