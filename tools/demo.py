@@ -7,6 +7,7 @@ import argparse
 
 import mmdet_semiconv  # noqa: F401
 from mmdet.apis import DetInferencer
+from mmdet_semiconv.utils.cli import probability
 
 
 def main():
@@ -16,7 +17,7 @@ def main():
     parser.add_argument('--weights', required=True)
     parser.add_argument('--out-dir', default='outputs/demo')
     parser.add_argument('--device', default='cpu')
-    parser.add_argument('--pred-score-thr', type=float, default=0.5)
+    parser.add_argument('--pred-score-thr', type=probability, default=0.5)
     args = parser.parse_args()
     inferencer = DetInferencer(model=args.config, weights=args.weights, device=args.device,
                                show_progress=False)

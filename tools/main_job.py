@@ -21,6 +21,7 @@ from mmengine.runner import Runner
 import mmdet_semiconv  # noqa: F401
 from mmdet_semiconv.datasets import SyntheticWormSplits
 from mmdet_semiconv.evaluation.tables import coco_table, matching_table
+from mmdet_semiconv.utils.cli import index, positive_int
 from mmdet_semiconv.visualization import draw_predictions
 
 
@@ -29,8 +30,8 @@ def parse_args(argv=None):
     parser.add_argument('--config', default='configs/semiconv_worms_cpu.py')
     parser.add_argument('--work-dir', help='default: work_dirs/<config name>')
     parser.add_argument('--max-iters', type=int, help='override the schedule length')
-    parser.add_argument('--num-vis', type=int, default=4, help='pictures to draw')
-    parser.add_argument('--threads', type=int, default=1,
+    parser.add_argument('--num-vis', type=index, default=4, help='pictures to draw')
+    parser.add_argument('--threads', type=positive_int, default=1,
                         help='torch intra-op threads; the result depends on it '
                         '(docs/getting_started.md), so it is fixed and the README quotes the '
                         'default')

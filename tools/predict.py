@@ -19,6 +19,7 @@ import sys
 from mmdet_semiconv.datasets.converters.label_images import IMAGE_EXTS
 from mmdet_semiconv.datasets.instance_export import (instance_rows, write_label_image,
                                                      write_mask_files, write_table)
+from mmdet_semiconv.utils.cli import probability
 
 
 def main():
@@ -28,7 +29,7 @@ def main():
     parser.add_argument('checkpoint')
     parser.add_argument('input', help='an image or a folder of images')
     parser.add_argument('--out-dir', required=True)
-    parser.add_argument('--score-thr', type=float, default=0.5,
+    parser.add_argument('--score-thr', type=probability, default=0.5,
                         help='instances scored below are not written (default 0.5)')
     parser.add_argument('--mask-files', action='store_true',
                         help='also one PNG per instance, <stem>_<nn>_ground_truth.png')

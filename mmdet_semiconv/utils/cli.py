@@ -29,6 +29,14 @@ def positive_float(text: str) -> float:
     return value
 
 
+def probability(text: str) -> float:
+    """A number in [0, 1] (a score threshold)."""
+    value = finite_float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f'must be in [0, 1], got {text}')
+    return value
+
+
 def _int_from(text: str, minimum: int) -> int:
     try:
         value = int(text)

@@ -41,7 +41,9 @@ def test_gt_box_diagnostics_of_a_trained_semiconv_model(tiny_trained):
     cfg = Config.fromfile(config)
     loader = Runner.build_dataloader(cfg.test_dataloader)
     out = gt_box_diagnostics(model, loader, cfg.test_evaluator[0].ann_file)
-    assert 0 <= out['gt_boxes/segm_mAP'] <= 1
+    # every number the staged benchmark reads, and nothing unnamed
+    coco = {f'gt_boxes/segm_{k}' for k in ('mAP', 'mAP_50', 'mAP_75', 'mAP_s', 'mAP_m', 'mAP_l')}
+    assert set(out) == coco | {'logk_own', 'logk_other', 'logk_background', 'sigma_px'}
     assert out['sigma_px'] == pytest.approx(
         float(model.roi_head.mask_head.kernel.sigma) * 64, rel=1e-5)
     for key in ('logk_own', 'logk_background'):

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from mmdet_semiconv.utils.cli import (finite_float, index, output_file, positive_float,
-                                      positive_int, write_json_out)
+                                      positive_int, probability, write_json_out)
 
 
 @pytest.mark.parametrize('parse, text, message', [
@@ -16,7 +16,8 @@ from mmdet_semiconv.utils.cli import (finite_float, index, output_file, positive
     (finite_float, 'x', 'not a number'), (positive_float, '0', '> 0'),
     (positive_float, '-4', '> 0'), (positive_float, 'inf', 'finite'),
     (positive_int, '0', '>= 1'), (positive_int, '1.5', 'not an integer'),
-    (index, '-1', '>= 0')])
+    (index, '-1', '>= 0'), (probability, '1.5', r'in \[0, 1\]'),
+    (probability, '-0.1', r'in \[0, 1\]'), (probability, 'nan', 'finite')])
 def test_bad_numbers_are_refused(parse, text, message):
     with pytest.raises(argparse.ArgumentTypeError, match=message):
         parse(text)
@@ -25,6 +26,7 @@ def test_bad_numbers_are_refused(parse, text, message):
 def test_good_numbers_pass():
     assert finite_float('-2.5') == -2.5 and positive_float('4') == 4.
     assert positive_int('3') == 3 and index('0') == 0
+    assert probability('0') == 0. and probability('1') == 1.
 
 
 def test_an_output_file_is_not_a_folder_and_can_be_written(tmp_path):

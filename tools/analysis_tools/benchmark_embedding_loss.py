@@ -16,7 +16,7 @@ import torch
 from torch.utils.benchmark import Timer
 
 from mmdet_semiconv.models.losses import embedding_loss_single, instance_spreads
-from mmdet_semiconv.utils.cli import positive_int
+from mmdet_semiconv.utils.cli import positive_float, positive_int
 
 
 def stripes(num: int, h: int, w: int) -> torch.Tensor:
@@ -38,8 +38,8 @@ def time_call(fn, min_run_time: float) -> float:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--size', type=positive_int, default=256, help='H = W of the Psi grid')
-    parser.add_argument('--dims', type=int, default=8)
-    parser.add_argument('--min-run-time', type=float, default=1.0,
+    parser.add_argument('--dims', type=positive_int, default=8)
+    parser.add_argument('--min-run-time', type=positive_float, default=1.0,
                         help='seconds of timed calls per measurement')
     args = parser.parse_args()
     torch.manual_seed(0)

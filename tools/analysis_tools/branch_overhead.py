@@ -51,6 +51,7 @@ from torch.utils.benchmark import Compare, Measurement, Timer
 import mmdet_semiconv  # noqa: F401  (registers the models)
 from mmdet.registry import MODELS
 from mmdet_semiconv.models.utils.profiling import BRANCH_PARTS, SCOPE_PREFIX
+from mmdet_semiconv.utils.cli import index, positive_int
 
 NAMES = ('semi-conv', 'Mask R-CNN')
 MODES = {'predict': 'inference', 'train': 'train step'}
@@ -200,9 +201,9 @@ def add_model_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--ann-file', default='annotations/val.json',
                         help='COCO json relative to --data-root (train and test batches)')
     parser.add_argument('--img-prefix', default='', help='image folder relative to --data-root')
-    parser.add_argument('--scale', type=int, nargs=2, metavar=('LONG', 'SHORT'),
+    parser.add_argument('--scale', type=positive_int, nargs=2, metavar=('LONG', 'SHORT'),
                         help="replace the pipelines' resize by Resize(scale, keep_ratio=True)")
-    parser.add_argument('--detections', type=int, default=100,
+    parser.add_argument('--detections', type=index, default=100,
                         help='boxes per test image (score threshold 0); 0 keeps the configs')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -518,13 +519,12 @@ def profile_table(result: Dict[str, Dict], names: Sequence[str]) -> str:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     add_model_args(parser)
-    parser.add_argument('--max-iter', type=int, default=10, help='measured batches per mode')
-    parser.add_argument('--warmup', type=int, default=2, help='unmeasured batches first')
+    parser.add_argument('--max-iter', type=positive_int, default=10,
+                        help='measured batches per mode')
+    parser.add_argument('--warmup', type=index, default=2, help='unmeasured batches first')
     parser.add_argument('--profile', action='store_true',
                         help='break the branch down into its parts with torch.profiler')
     args = parser.parse_args()
-    if args.max_iter < 1 or args.warmup < 0:
-        parser.error('--max-iter must be at least 1 and --warmup at least 0')
     cfg, models = build_pair(args)
     n = args.warmup + args.max_iter
     data = dict(predict=batches(cfg.test_dataloader, n), train=batches(cfg.train_dataloader, n))

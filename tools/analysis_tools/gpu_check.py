@@ -22,6 +22,7 @@ from mmengine.runner import Runner
 import mmdet_semiconv  # noqa: F401
 from mmdet_semiconv.datasets import SyntheticWormSplits, WormConfig
 from mmdet_semiconv.evaluation.tables import markdown_table
+from mmdet_semiconv.utils.cli import positive_int
 
 MODELS = (('semi-conv', 'configs/semiconv_voc.py'),
           ('Mask R-CNN', 'configs/mask-rcnn_r101_fpn_voc.py'))
@@ -54,8 +55,10 @@ def amp_config(config: str, data_root: str, work_dir: str, iters: int):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--work-dir', default='work_dirs/gpu_check')
-    parser.add_argument('--iters', type=int, default=20, help='AMP training iterations')
-    parser.add_argument('--bench-iters', type=int, default=10, help='timed benchmark batches')
+    parser.add_argument('--iters', type=positive_int, default=20,
+                        help='AMP training iterations')
+    parser.add_argument('--bench-iters', type=positive_int, default=10,
+                        help='timed benchmark batches')
     args = parser.parse_args()
     if not torch.cuda.is_available():
         print('gpu_check: skipped, no CUDA device (torch.cuda.is_available() is False). '
