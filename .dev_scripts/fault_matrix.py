@@ -89,11 +89,12 @@ CASES: List[Tuple[str, str, List[str]]] = [
     ('config', 'kernel_weight=-1, logk_offset=True', [
         'tests/models/roi_heads/mask_heads/test_semiconv_mask_head.py::'
         'test_bad_settings_are_refused']),
-    ('config', 'boundary_band=1.5, repulsion_weight without margin, levels=[-1]', [
+    ('config', 'boundary_band=1.5, repulsion_weight without margin, levels=[-1] (now the '
+     "branch's loss_levels)", [
         'tests/models/losses/test_semiconv_embedding_loss.py::'
         'test_a_setting_that_would_be_silently_ignored_or_fail_later_is_refused',
         'tests/models/roi_heads/test_semiconv_embedding_branch.py::'
-        'test_phi_only_on_the_levels_something_reads']),
+        'test_loss_levels_are_checked_when_built']),
     ('checkpoint', 'a branch of other shapes at test time; at stage 2', [
         'tests/models/roi_heads/test_semiconv_roi_head.py::'
         'test_a_checkpoint_whose_branch_has_other_shapes_is_refused',
