@@ -17,16 +17,16 @@ _END_MARKERS = {'PNG': b'IEND\xaeB`\x82', 'JPEG': b'\xff\xd9'}
 _TAIL_BYTES = 1024
 
 
-def _truncated(path: str, fmt: str) -> bool:
-    """Whether a PNG or JPEG lacks its end marker near its end, as a cut-off copy does (PIL
-    reads the header of such a file and fails only when decoding). Other formats: False."""
-    marker = _END_MARKERS.get(fmt)
+def _truncated(image: Image.Image) -> bool:
+    """Whether an opened (not decoded) PNG or JPEG lacks its end marker near its end, as a
+    cut-off copy does (PIL reads the header of such a file and fails only when decoding).
+    Other formats: False. Reads the tail through the file PIL already holds open."""
+    marker = _END_MARKERS.get(image.format)
     if marker is None:
         return False
-    with open(path, 'rb') as f:
-        f.seek(0, 2)
-        f.seek(max(0, f.tell() - _TAIL_BYTES))
-        return marker not in f.read()
+    image.fp.seek(0, 2)
+    image.fp.seek(max(0, image.fp.tell() - _TAIL_BYTES))
+    return marker not in image.fp.read()
 
 
 class CheckedCOCO(COCO):
@@ -87,12 +87,12 @@ class CheckedCocoDataset(CocoDataset):
         path = osp.join(self.data_prefix['img'], img['file_name'])
         try:
             with Image.open(path) as opened:
-                size, fmt = opened.size, opened.format
+                size, fmt, truncated = opened.size, opened.format, _truncated(opened)
         except OSError as e:
             raise AnnotationFileError(
                 f'{self.ann_file}: image {img["file_name"]!r} cannot be read at {path} '
                 f'({type(e).__name__}): check data_root and data_prefix.img, or the file') from e
-        if _truncated(path, fmt):
+        if truncated:
             raise AnnotationFileError(
                 f'{self.ann_file}: image {img["file_name"]!r} at {path} is truncated (the '
                 f'{fmt} file has no end marker): copy or convert it again')
