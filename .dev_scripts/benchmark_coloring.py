@@ -26,6 +26,7 @@ import os
 import os.path as osp
 import platform
 import shlex
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -87,9 +88,8 @@ class ColoringBenchmark:
                 f'param_scheduler.1.milestones=[{int(self.iters * 0.8)}]']
 
     def work(self, dataset: str, seed: int, arm: str, recipe: str) -> str:
-        """The run directory of an arm; arms other than the colouring ones ignore recipes."""
-        return osp.join(self.work_dir, dataset, f'seed{seed}',
-                        f'{arm}_{recipe if arm in COLORING else "default"}')
+        """The run directory of an arm trained with a recipe."""
+        return osp.join(self.work_dir, dataset, f'seed{seed}', f'{arm}_{recipe}')
 
     def data(self, dataset: str, seed: int) -> str:
         root = osp.join(self.work_dir, dataset, f'seed{seed}', 'data')
@@ -101,7 +101,7 @@ class ColoringBenchmark:
     def run(self, dataset: str, seed: int, arm: str, recipe: str = 'default',
             options: Sequence[str] = ()) -> dict:
         """Train and test one arm (cached); returns its metrics and training diagnostics."""
-        options = [*self.schedule(), *options] if arm in COLORING else self.schedule()
+        options = [*self.schedule(), *options]
         work = self.work(dataset, seed, arm, recipe)
         done = read_json(osp.join(work, 'results.json'))
         if done is not None:
@@ -110,6 +110,7 @@ class ColoringBenchmark:
                                  f'not {list(options)}: give the new settings a new name')
             return done
         config = run_config(work, SETS[dataset][1][arm], self.data(dataset, seed))
+        code = code_version()
         start = time.time()
         ckpt = train(config, work, self.iters, [f'randomness.seed={seed}', *options])
         train_min = (time.time() - start) / 60
@@ -118,9 +119,21 @@ class ColoringBenchmark:
         run_tool('test.py', [config, ckpt, '--work-dir', metrics_dir, *test_opts],
                  log=osp.join(work, 'run.log'))
         results = dict(_last_metrics(metrics_dir), **_last_logged(work),
-                       train_minutes=train_min, options=list(options))
+                       train_minutes=train_min, options=list(options), **code)
         write_json(osp.join(work, 'results.json'), results)
         return results
+
+
+def code_version() -> dict:
+    """The git commit of the code a run executes, and whether that code had uncommitted
+    changes (``git_dirty``: any tracked change under the package, configs, tools or
+    .dev_scripts), recorded in every run's results.json."""
+    def git(*args: str) -> str:
+        return subprocess.run(['git', *args], cwd=REPO, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    dirty = git('status', '--porcelain', '--untracked-files=no', '--', 'mmdet_semiconv',
+                'configs', 'tools', '.dev_scripts')
+    return dict(git_commit=git('rev-parse', 'HEAD'), git_dirty=bool(dirty))
 
 
 def recipes_table(bench: ColoringBenchmark, dataset: str, seeds: Sequence[int]) -> str:

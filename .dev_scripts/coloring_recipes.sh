@@ -1,6 +1,7 @@
-# Named --cfg-options of the colouring arms (semiconv and conv), sourced by
-# coloring_tuning.sh and coloring_heldout.sh so that a recipe means the same in both.
-# Every option beyond `default` is a departure from the paper's decoding (docs/method.md).
+# Named --cfg-options of the benchmark's arms, sourced by coloring_tuning.sh and
+# coloring_heldout.sh so that a recipe means the same in both. A recipe applies to the arms it
+# is run with (ARMS). Every colouring option beyond `default` is a departure from the paper
+# (docs/method.md, "Box-free colouring").
 head=model.mask_head
 absorb="model.test_cfg.absorb_fragments=True model.test_cfg.min_area=32"
 declare -A recipes=(
@@ -14,6 +15,12 @@ declare -A recipes=(
   # SpatialEmbeddings' departure), a one-factor ablation on the tuning seeds
   [stride1_absorb_pixsigma]="$head.phi_stride=1 $absorb $head.pixel_sigma=True"
   [stride1_absorb_overlap_pixsigma]="$head.phi_stride=1 $absorb model.test_cfg.overlap=True $head.pixel_sigma=True"
+  # issue 37, the baselines' tuning recipes (Mask R-CNN, SOLOv2): the same number of recipes
+  # as the colouring model gets on seeds 300/301 (four: `default` and three), on the knob that
+  # decides a 300-iteration run from scratch, the AdamW learning rate (committed: 1e-3)
+  [lr_half]="optim_wrapper.optimizer.lr=5e-4"
+  [lr2x]="optim_wrapper.optimizer.lr=2e-3"
+  [lr4x]="optim_wrapper.optimizer.lr=4e-3"
 )
 
 # run_recipe SET RECIPE SEED... with ARMS (default: semiconv) in the environment

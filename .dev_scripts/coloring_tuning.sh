@@ -9,6 +9,16 @@
 # 301; `default` (the committed config) on a tie. The convolutional ablation then runs with
 # the frozen recipe (it differs by use_u_hat only). The frozen recipes are in
 # coloring_heldout.sh.
+#
+# Issue 37 (written 2026-12-07 before any issue-37 tuning run existed): every arm is tuned by
+# the same rule with the same number of recipes, four, on seeds 300 and 301:
+#   ARMS=semiconv: se, se_laplacian, se_medoid, se_centroid (the successors' signal and its
+#     one-at-a-time ablations: kernel form, centre); ARMS=maskrcnn and ARMS=solov2: default,
+#     lr_half, lr2x, lr4x.
+# Each arm's held-out recipe is the one of its four with the highest mean mask AP over seeds
+# 300 and 301 (ties: the first listed); Psi = Phi (ARMS=conv) runs semi-conv's frozen recipe.
+#
+#   ARMS=maskrcnn bash .dev_scripts/coloring_tuning.sh worms default lr_half lr2x lr4x
 set -euo pipefail
 set_name=$1
 shift
