@@ -4,6 +4,9 @@
 # (docs/method.md, "Box-free colouring").
 head=model.mask_head
 absorb="model.test_cfg.absorb_fragments=True model.test_cfg.min_area=32"
+se="$head.phi_stride=1 $head.loss_kernel.type=LovaszKernelLoss $head.kernel.form=gaussian \
+$head.pixel_sigma=True $head.anisotropic_sigma=True $head.sigma_gain=10. $head.seed_fg_weight=10. \
+model.test_cfg.refine_centre=True model.test_cfg.min_unclaimed=0.5 model.test_cfg.overlap=True"
 declare -A recipes=(
   [default]=""                                     # the committed config: the paper's decoding
   [absorb]="$absorb"                               # fragments join their nearest seed's mask
@@ -15,6 +18,16 @@ declare -A recipes=(
   # SpatialEmbeddings' departure), a one-factor ablation on the tuning seeds
   [stride1_absorb_pixsigma]="$head.phi_stride=1 $absorb $head.pixel_sigma=True"
   [stride1_absorb_overlap_pixsigma]="$head.phi_stride=1 $absorb model.test_cfg.overlap=True $head.pixel_sigma=True"
+  # issue 37, the successors' training signal (docs/method.md, "Box-free colouring"):
+  # SpatialEmbeddings' Lovász hinge per instance on 2K-1, its Gaussian kernel, an anisotropic
+  # bandwidth per instance with EmbedSeg's exp(10 s) and smoothness term, the seed map's
+  # foreground weight 10, stride 1, and decoding from a refined centre keeping a proposal only
+  # if over half of it is unclaimed (EmbedSeg), crossings in two masks; then one factor at a
+  # time: the paper's Laplacian, the GT medoid and the GT centroid as the centre
+  [se]="$se"
+  [se_laplacian]="$se $head.kernel.form=laplacian"
+  [se_medoid]="$se $head.centre=medoid"
+  [se_centroid]="$se $head.centre=centroid"
   # issue 37, the baselines' tuning recipes (Mask R-CNN, SOLOv2): the same number of recipes
   # as the colouring model gets on seeds 300/301 (four: `default` and three), on the knob that
   # decides a 300-iteration run from scratch, the AdamW learning rate (committed: 1e-3)

@@ -62,11 +62,33 @@ class SemiConvColoringHead(BaseMaskHead):
     the kernel's BCE can then widen the bandwidth of long objects whose Psi spreads more
     (worms) without widening it for small ones.
 
+    The successors' training signal (issue 37), each a named departure, off by default:
+
+    * ``loss_kernel=dict(type='LovaszKernelLoss')``: SpatialEmbeddings' Lovász hinge on
+      ``2K - 1`` per instance over its image, in place of the BCE on K;
+    * ``anisotropic_sigma=True`` (with ``pixel_sigma``): the sigma map has one channel per
+      embedding dimension, and instance k is cut with ``sigma_k,d = sigma exp(g mean_k s_d)``
+      (``g = sigma_gain``; EmbedSeg's published ``exp(10 s)`` is ``sigma_gain=10``);
+    * ``seed_fg_weight``: the seed regression weighs foreground cells by this factor
+      (SpatialEmbeddings' and EmbedSeg's ``foreground_weight``, 10);
+    * ``centre``: the point instance k's kernel is centred on in training: ``'mean'`` (its
+      mean Psi, the paper's and SpatialEmbeddings' learned centre), ``'centroid'`` (the GT
+      centroid) or ``'medoid'`` (the GT cell nearest to all others, EmbedSeg; a bent worm's
+      centroid may lie off its body). With a GT point the first two dimensions (the ones
+      u_hat fills) are that point, the others the instance's mean Psi.
+    * ``kernel=dict(form='gaussian')``: SpatialEmbeddings' Gaussian kernel (eq. 7) instead
+      of the Laplacian of eq. (10).
+
     Decoding (:meth:`predict_by_feat`, section 3.4): per class, the best remaining seed whose
     score passes ``seed_thr``, mask = ``{u : K(seed, u) > mask_thr}`` within the class
     foreground; the mask's cells are removed as seeds and (unless ``overlap``) as members of
     later masks; repeat up to ``max_per_img``. ``overlap=True`` keeps removed cells available
     to later masks, so that a crossing may belong to two instances (overlapping worms).
+    Two decoding departures make the test-time centre the one training used:
+    ``refine_centre=True`` cuts once from the seed's Psi, then again from the mean Psi (and
+    mean sigma) of that first mask, so that one cell's noisy Psi does not decide the mask;
+    ``min_unclaimed`` (EmbedSeg: 0.5) keeps a mask only if more than that fraction of its
+    cells is still unclaimed (its cells stop being seeds either way).
 
     Args:
         num_classes (int): number of classes (one foreground and one seed map each).
@@ -82,12 +104,21 @@ class SemiConvColoringHead(BaseMaskHead):
         kernel (dict): :class:`SteeredBilateralKernel` (sigma in embedding units).
         pixel_sigma (bool): a bandwidth per instance from a per-cell map (departure, above).
             Defaults to False.
+        anisotropic_sigma (bool): one bandwidth per embedding dimension (needs
+            ``pixel_sigma``). Defaults to False.
+        sigma_gain (float): g of ``sigma exp(g s)``. Defaults to 1.
+        seed_fg_weight (float): weight of the foreground cells in the seed regression.
+            Defaults to 1 (every cell alike).
+        centre (str): ``'mean'`` (default), ``'centroid'`` or ``'medoid'`` (above).
         loss_embedding, loss_kernel, loss_fg, loss_seed, loss_sigma (dict): the losses above.
         norm_cfg (dict): norm of the fusion convs. Defaults to GN with 32 groups.
         train_cfg, test_cfg (dict): ``test_cfg`` holds ``fg_thr``, ``seed_thr``, ``mask_thr``,
-            ``min_area`` (input px), ``max_per_img``, ``overlap`` and ``decode_at``
+            ``min_area`` (input px), ``max_per_img``, ``overlap``, ``refine_centre``,
+            ``min_unclaimed``, ``absorb_fragments`` and ``decode_at``
             (:meth:`_predict_by_feat_single`).
     """
+
+    CENTRES = ('mean', 'centroid', 'medoid')
 
     def __init__(self,
                  num_classes: int,
@@ -109,6 +140,10 @@ class SemiConvColoringHead(BaseMaskHead):
                  loss_seed: ConfigType = dict(type='MSELoss', loss_weight=1.0),
                  pixel_sigma: bool = False,
                  loss_sigma: ConfigType = dict(type='MSELoss', loss_weight=10.0),
+                 anisotropic_sigma: bool = False,
+                 sigma_gain: float = 1.0,
+                 seed_fg_weight: float = 1.0,
+                 centre: str = 'mean',
                  norm_cfg: ConfigType = dict(type='GN', num_groups=32, requires_grad=True),
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
@@ -122,6 +157,18 @@ class SemiConvColoringHead(BaseMaskHead):
                              f'got {phi_stride}')
         if not 1 <= num_levels <= len(strides):
             raise ValueError(f'num_levels must be in [1, {len(strides)}], got {num_levels}')
+        if centre not in self.CENTRES:
+            raise ValueError(f'centre must be one of {self.CENTRES}, got {centre!r}')
+        if anisotropic_sigma and not pixel_sigma:
+            raise ValueError('anisotropic_sigma=True needs pixel_sigma=True: the bandwidths '
+                             'per dimension come from the sigma map')
+        for name, value in (('sigma_gain', sigma_gain), ('seed_fg_weight', seed_fg_weight)):
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f'{name} must be finite and > 0, got {value}')
+        self.centre = centre
+        self.sigma_gain = float(sigma_gain)
+        self.seed_fg_weight = float(seed_fg_weight)
+        self.sigma_channels = embed_dims if anisotropic_sigma else 1
         self.num_classes = num_classes
         self.num_levels = num_levels
         self.strides = tuple(strides)
@@ -147,7 +194,8 @@ class SemiConvColoringHead(BaseMaskHead):
         self.maps = nn.Sequential(*shuffle_conv(feat_channels, 2 * num_classes, factor))
         self.pixel_sigma = pixel_sigma
         if pixel_sigma:
-            self.sigma_map = nn.Sequential(*shuffle_conv(feat_channels, 1, factor))
+            self.sigma_map = nn.Sequential(
+                *shuffle_conv(feat_channels, self.sigma_channels, factor))
             self.loss_sigma = MODELS.build(loss_sigma)
         self.kernel = MODELS.build(kernel)
         self.loss_embedding = MODELS.build(loss_embedding)
@@ -175,8 +223,8 @@ class SemiConvColoringHead(BaseMaskHead):
 
         Returns:
             tuple: Phi (N, D, h, w), the foreground logits and the seed logits
-            (N, num_classes, h, w), and the log sigma offsets s (N, 1, h, w) with
-            ``pixel_sigma`` or None; (h, w) = the finest level's x 4 / ``phi_stride``, in the
+            (N, num_classes, h, w), and the sigma map s (N, S, h, w), S = 1 or D
+            (``anisotropic_sigma``), with ``pixel_sigma`` or None; (h, w) = the finest level's x 4 / ``phi_stride``, in the
             dtype autocast gives.
         """
         size = x[0].shape[-2:]
@@ -230,19 +278,26 @@ class SemiConvColoringHead(BaseMaskHead):
         zero = psi.sum() * 0
         loss_embedding = self.loss_embedding([psi], [masks], img_ids)
 
-        # per instance: the mean Psi of its cells is the seed of K over its whole image
+        # per instance: the centre of K over its whole image (``centre``)
         inst, ys, xs = masks.nonzero(as_tuple=True)
         rows = psi.permute(0, 2, 3, 1).reshape(-1, psi.size(1))
         cells = (img_ids[inst] * h + ys) * w + xs
-        centres, _ = member_means(rows[cells], inst, masks.size(0))
+        member = rows[cells]
+        means, _ = member_means(member, inst, masks.size(0))
+        centres = self._centres(means, xs, ys, inst, masks.size(0))
         sigma, losses = None, {}
         if log_sigma is not None:
-            s = log_sigma.float().flatten()[cells]
-            s_mean, _ = member_means(s[:, None], inst, masks.size(0))  # (K, 1)
-            sigma = self.kernel.sigma * s_mean[:, 0].exp()
-            losses['loss_sigma'] = (self.loss_sigma(s, s_mean[inst, 0].detach())
+            s = log_sigma.float().permute(0, 2, 3, 1).reshape(-1, self.sigma_channels)[cells]
+            s_mean, _ = member_means(s, inst, masks.size(0))  # (K, S)
+            sigma = self.kernel.sigma * (self.sigma_gain * s_mean).exp()
+            if self.sigma_channels == 1:
+                sigma = sigma[:, 0]
+            losses['loss_sigma'] = (self.loss_sigma(s, s_mean[inst].detach())
                                     if masks.size(0) else log_sigma.sum() * 0)
         log_k = self.kernel.log_affinity(psi[img_ids], centres, sigma)  # (K, h, w)
+        spread = (member - means[inst]).detach().pow(2).sum(1)
+        spread = (spread.new_zeros(masks.size(0)).index_add_(0, inst, spread)
+                  / masks.flatten(1).sum(1).clamp(min=1)).sqrt()  # (K, ) RMS, units
         fg_target = psi.new_zeros(n * self.num_classes, h, w)
         seed_target = psi.new_zeros(n * self.num_classes, h, w)
         if masks.size(0):
@@ -255,10 +310,30 @@ class SemiConvColoringHead(BaseMaskHead):
         fg_target = fg_target.view(n, self.num_classes, h, w)
         seed_target = seed_target.view(n, self.num_classes, h, w)
         loss_fg = self.loss_fg(fg_logits.float().flatten(), fg_target.flatten())
-        loss_seed = self.loss_seed(seed_logits.float().sigmoid(), seed_target)
+        seed_weight = (None if self.seed_fg_weight == 1 else
+                       1 + (self.seed_fg_weight - 1) * fg_target)
+        loss_seed = self.loss_seed(seed_logits.float().sigmoid(), seed_target,
+                                   weight=seed_weight)
         return dict(loss_embedding=loss_embedding, loss_kernel=loss_kernel, loss_fg=loss_fg,
                     loss_seed=loss_seed, **losses,
-                    **self._kernel_diagnostics(log_k.detach(), masks, img_ids, n, sigma))
+                    **self._kernel_diagnostics(log_k.detach(), masks, img_ids, n, sigma,
+                                               spread))
+
+    def _centres(self, means: Tensor, xs: Tensor, ys: Tensor, inst: Tensor,
+                 num: int) -> Tensor:
+        """The centre each instance's kernel is cut around in training (``centre``): its
+        mean Psi (num, D), with the first two dimensions replaced by the u_hat of its GT
+        centroid or medoid. xs, ys (P,) are the cells of the (instance, cell) pairs inst."""
+        if self.centre == 'mean' or not num:
+            return means
+        points = torch.stack([xs, ys], 1).float()
+        if self.centre == 'centroid':
+            point, _ = member_means(points, inst, num)
+        else:
+            point = instance_medoids(points, inst, num)
+        centres = means.clone()
+        centres[:, :2] = (point + 0.5) * self.phi_stride / self.coord_scale
+        return centres
 
     def _targets_on_cells(self, batch_gt_instances: InstanceList, size: Tuple[int, int],
                           device: torch.device) -> Tuple[Tensor, Tensor, Tensor]:
@@ -272,12 +347,23 @@ class SemiConvColoringHead(BaseMaskHead):
         return torch.cat(masks), torch.cat(img_ids), torch.cat(labels)
 
     def _kernel_diagnostics(self, log_k: Tensor, masks: Tensor, img_ids: Tensor,
-                            num_images: int, sigma: Optional[Tensor]) -> Dict[str, Tensor]:
-        """sigma in input pixels (the mean over instances of ``sigma`` (K, ) if given) and mean
-        log K of each instance's own cells and of the cells of the other instances of its
-        image (logged, not losses)."""
+                            num_images: int, sigma: Optional[Tensor],
+                            spread: Tensor) -> Dict[str, Tensor]:
+        """Logged, not losses: sigma (the mean over instances and dimensions of ``sigma``
+        if given) and each instance's Psi spread (RMS distance of its cells' Psi to their
+        mean), in input pixels (``sigma_px``, ``spread_px``) with u_hat, in embedding units
+        without it (``sigma_units``, ``spread_units``: a Psi = Phi embedding has no pixel
+        unit); mean log K of each instance's own cells and of the cells of the other
+        instances of its image."""
         sigma = self.kernel.sigma if sigma is None or not len(sigma) else sigma.mean()
-        out = dict(sigma_px=sigma.detach() * self.coord_scale)
+        if self.use_u_hat:
+            out = dict(sigma_px=sigma.detach() * self.coord_scale)
+            if len(spread):
+                out['spread_px'] = spread.mean() * self.coord_scale
+        else:
+            out = dict(sigma_units=sigma.detach())
+            if len(spread):
+                out['spread_units'] = spread.mean()
         if masks.size(0):
             union = masks.new_zeros((num_images, ) + masks.shape[1:])
             union.index_put_((img_ids, ), masks, accumulate=True)
@@ -299,6 +385,7 @@ class SemiConvColoringHead(BaseMaskHead):
         """
         if log_sigma is None:  # the kernel's one sigma: s = 0 everywhere
             log_sigma = phi.new_zeros((phi.size(0), 1) + phi.shape[-2:])
+        log_sigma = log_sigma * self.sigma_gain
         maps = torch.cat([self.psi(phi), fg_logits.float(), seed_logits.float(),
                           log_sigma.float()], dim=1)
         return [self._predict_by_feat_single(m, meta, rescale)
@@ -307,7 +394,7 @@ class SemiConvColoringHead(BaseMaskHead):
     def _predict_by_feat_single(self, maps: Tensor, img_meta: dict,
                                 rescale: bool) -> InstanceData:
         """Decode one image from ``maps`` (D + 2 num_classes + 1, h, w): Psi (float32), the
-        foreground and the seed logits, and the log sigma offsets.
+        foreground and the seed logits, and the log sigma offsets (1 or D channels).
 
         ``test_cfg.decode_at = 'input'`` (default) first takes the maps to the input's pixels
         (bilinear, which reproduces u_hat exactly), so that masks follow the foreground and
@@ -322,9 +409,10 @@ class SemiConvColoringHead(BaseMaskHead):
                                  align_corners=False)[0, :, :img_h, :img_w]
             stride = 1
         psi, fg, seeds, log_sigma = maps.split(
-            [self.embed_dims, self.num_classes, self.num_classes, 1])
+            [self.embed_dims, self.num_classes, self.num_classes,
+             maps.size(0) - self.embed_dims - 2 * self.num_classes])
         masks, scores, labels = self.decode(psi, fg.sigmoid(), seeds.sigmoid(), stride**2,
-                                            log_sigma[0])
+                                            log_sigma)
         results = InstanceData()
         if masks.size(0):
             out = self._resize_masks(masks, stride, (img_h, img_w), (out_h, out_w))
@@ -367,8 +455,8 @@ class SemiConvColoringHead(BaseMaskHead):
             fg (Tensor): (num_classes, h, w) foreground probabilities.
             seeds (Tensor): (num_classes, h, w) seed scores.
             cell_area (float): input pixels per grid cell (for ``min_area``).
-            log_sigma (Tensor, optional): (h, w) log sigma offsets; a seed u cuts with
-                ``sigma exp(s(u))``. None: the kernel's sigma.
+            log_sigma (Tensor, optional): (S, h, w) log sigma offsets, S = 1 or D; a seed u
+                cuts with ``sigma exp(s(u))``. None: the kernel's sigma.
 
         Returns:
             tuple[Tensor, Tensor, Tensor]: masks (n, h, w) bool on the grid, scores (n,) and
@@ -376,9 +464,9 @@ class SemiConvColoringHead(BaseMaskHead):
         """
         cfg = self.test_cfg
         cap = cfg.get('max_per_img', 100)
-        sigma = self.kernel.sigma.expand(psi[0].numel())
+        sigma = self.kernel.sigma.expand(psi[0].numel(), 1)
         if log_sigma is not None:
-            sigma = sigma * log_sigma.float().flatten().exp()
+            sigma = sigma * log_sigma.float().flatten(1).t().exp()  # (P, S)
         masks, scores, labels = [], [], []
         for c in range(self.num_classes):
             if len(masks) >= cap:
@@ -399,7 +487,7 @@ class SemiConvColoringHead(BaseMaskHead):
     def _decode_class(self, psi: Tensor, fg: Tensor, seeds: Tensor, sigma: Tensor, cap: int,
                       cell_area: float) -> Tuple[List[Tensor], List[Tensor]]:
         """The greedy loop on one class: psi (D, P), fg, seeds and the bandwidth each cell
-        would cut with as a seed, sigma (P,) -> masks (P,) bool and their seed scores.
+        would cut with as a seed, sigma (P, S) -> masks (P,) bool and their seed scores.
 
         With ``test_cfg.absorb_fragments`` (a departure from the paper's decoding, off by
         default), a mask below ``min_area`` is not dropped with its pixels: each of them joins
@@ -409,18 +497,24 @@ class SemiConvColoringHead(BaseMaskHead):
         """
         cfg = self.test_cfg
         log_thr = math.log(cfg.get('mask_thr', 0.5))
+        min_unclaimed = cfg.get('min_unclaimed', 0.)
         fg = fg > cfg.get('fg_thr', 0.5)
         candidates = torch.where(fg, seeds, 0.)
         free = fg.clone()
+        region = fg if cfg.get('overlap', False) else free
         masks, scores, seed_idx = [], [], []
         while len(masks) < cap:
             score, idx = candidates.max(0)
             if score < cfg.get('seed_thr', 0.5):
                 break
-            log_k = self.kernel.log_affinity(psi[None], psi[None, :, idx], sigma[idx, None])[0]
-            mask = (log_k > log_thr) & (fg if cfg.get('overlap', False) else free)
+            mask = self._cut(psi, psi[:, idx], sigma[idx], log_thr) & region
+            if cfg.get('refine_centre', False) and mask.any():
+                mask = self._cut(psi, psi[:, mask].mean(1), sigma[mask].mean(0),
+                                 log_thr) & region
             mask[idx] = True  # the seed itself, also where the kernel is degenerate
             candidates[mask] = 0
+            if min_unclaimed and free[mask].float().mean() <= min_unclaimed:
+                continue
             free &= ~mask
             masks.append(mask)
             scores.append(score)
@@ -436,6 +530,47 @@ class SemiConvColoringHead(BaseMaskHead):
         kept_seeds = torch.stack(seed_idx)[big]
         log_k = self.kernel.log_affinity(psi[:, orphans][None].expand(len(kept), -1, -1),
                                          psi[:, kept_seeds].t(),
-                                         sigma[kept_seeds])  # (n_kept, n_orphans)
+                                         _bandwidth(sigma[kept_seeds]))  # (n_kept, n_orphans)
         kept[log_k.argmax(0), orphans.nonzero()[:, 0]] = True
         return list(kept), [s for s, b in zip(scores, big) if b]
+
+    def _cut(self, psi: Tensor, centre: Tensor, sigma: Tensor, log_thr: float) -> Tensor:
+        """(P,) bool: the cells of psi (D, P) whose log K to centre (D,) with bandwidth sigma
+        (S,) passes log_thr."""
+        return self.kernel.log_affinity(psi[None], centre[None], _bandwidth(sigma[None]))[0] \
+            > log_thr
+
+
+def _bandwidth(sigma: Tensor) -> Tensor:
+    """(R, S) bandwidths -> what the kernel takes: (R, ) for one, (R, D) per dimension."""
+    return sigma[:, 0] if sigma.size(1) == 1 else sigma
+
+
+def instance_medoids(points: Tensor, inst: Tensor, num: int, max_ref: int = 512) -> Tensor:
+    """The medoid of each instance's points: the member whose summed distance to the
+    members is least (EmbedSeg's centre for non-convex shapes), vectorised over instances.
+
+    Args:
+        points (Tensor): (P, 2) float points of the (instance, point) pairs.
+        inst (Tensor): (P, ) long instance of each pair, in [0, num).
+        num (int): number of instances.
+        max_ref (int): the summed distance is taken to at most this many members, evenly
+            strided, so that memory is num x max(|S|) x max_ref.
+
+    Returns:
+        Tensor: (num, 2) float, 0 for an instance without points.
+    """
+    counts = torch.bincount(inst, minlength=num)
+    order = inst.argsort(stable=True)
+    inst_s = inst[order]
+    pos = torch.arange(len(inst), device=inst.device) - (counts.cumsum(0) - counts)[inst_s]
+    size = int(counts.max()) if len(inst) else 1
+    padded = points.new_zeros(num, size, 2)
+    valid = torch.zeros(num, size, dtype=torch.bool, device=points.device)
+    padded[inst_s, pos] = points[order].float()
+    valid[inst_s, pos] = True
+    step = max(1, math.ceil(size / max_ref))
+    dist = torch.cdist(padded, padded[:, ::step]) * valid[:, None, ::step]
+    total = dist.sum(2).masked_fill(~valid, math.inf)
+    best = total.argmin(1)
+    return padded[torch.arange(num, device=points.device), best]

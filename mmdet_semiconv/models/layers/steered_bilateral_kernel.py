@@ -112,18 +112,27 @@ class SteeredBilateralKernel(BaseModule):
             psi (Tensor): (R, D, *S) Psi, e.g. (R, D, M, M) on RoI grids or (R, D, H, W) on
                 whole images.
             psi_seed (Tensor): (R, D) the seed's Psi of each map.
-            sigma (Tensor, optional): (R, ) a bandwidth per map, in embedding units (the
-                per-instance sigma of the colouring head's ``pixel_sigma`` departure). The
-                learned ``sigma`` of this kernel by default, as in the paper.
+            sigma (Tensor, optional): (R, ) a bandwidth per map, or (R, D) one per embedding
+                dimension (anisotropic: the distance is taken on ``(Psi - Psi_seed) / sigma``
+                with sigma 1), in embedding units (the per-instance sigma of the colouring
+                head's ``pixel_sigma`` departure). The learned ``sigma`` of this kernel by
+                default, as in the paper.
 
         Returns:
             Tensor: (R, *S) float32 log K, <= 0.
         """
         with torch.autocast(device_type=psi.device.type, enabled=False):
-            shape = (-1, ) + (1, ) * (psi.dim() - 2)
-            psi_seed = psi_seed.float().reshape(psi_seed.shape + (1, ) * (psi.dim() - 2))
-            sigma = self.sigma if sigma is None else sigma.float().reshape(shape)
-            sq_dist = (psi.float() - psi_seed).pow(2).sum(dim=1)
+            spatial = (1, ) * (psi.dim() - 2)
+            psi_seed = psi_seed.float().reshape(psi_seed.shape + spatial)
+            diff = psi.float() - psi_seed
+            if sigma is not None and sigma.dim() == 2:
+                diff = diff / sigma.float().reshape(sigma.shape + spatial)
+                sigma = diff.new_ones(())
+            elif sigma is None:
+                sigma = self.sigma
+            else:
+                sigma = sigma.float().reshape((-1, ) + spatial)
+            sq_dist = diff.pow(2).sum(dim=1)
             if self.form == 'laplacian':
                 return -(sq_dist + _DIST_EPS).sqrt() / sigma
             return -sq_dist / (2 * sigma.pow(2))

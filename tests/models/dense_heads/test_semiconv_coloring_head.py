@@ -280,8 +280,8 @@ def test_a_seed_cuts_with_its_own_sigma():
                  kernel=dict(type='SteeredBilateralKernel', sigma=0.05))
     masks = torch.from_numpy(_squares()).bool()
     psi, fg = _oracle(masks), masks.any(0)[None].float()
-    assert len(head.decode(psi, fg, fg * 0.9, log_sigma=torch.zeros(64, 64))[0]) == 3
-    wide = head.decode(psi, fg, fg * 0.9, log_sigma=torch.full((64, 64), math.log(100.)))[0]
+    assert len(head.decode(psi, fg, fg * 0.9, log_sigma=torch.zeros(1, 64, 64))[0]) == 3
+    wide = head.decode(psi, fg, fg * 0.9, log_sigma=torch.full((1, 64, 64), math.log(100.)))[0]
     assert len(wide) == 1 and torch.equal(wide[0], masks.any(0))
 
 
@@ -290,3 +290,90 @@ def test_config_errors_name_the_field():
         _head(coord_scale=float('inf'))
     with pytest.raises(ValueError, match='phi_stride'):
         _head(phi_stride=3)
+
+
+SUCCESSORS = dict(loss_kernel=dict(type='LovaszKernelLoss'),
+                  kernel=dict(type='SteeredBilateralKernel', sigma=0.3, form='gaussian'),
+                  pixel_sigma=True, anisotropic_sigma=True, sigma_gain=10.,
+                  seed_fg_weight=10.)
+
+
+@pytest.mark.parametrize('centre', ['mean', 'centroid', 'medoid'])
+def test_successor_losses_train_the_sigma_map_per_dimension(centre):
+    head = _head(embed_dims=4, centre=centre, **SUCCESSORS)
+    outs = head(_feats(size=16))
+    assert outs[3].shape == (2, 4, 32, 32)  # one bandwidth per embedding dimension
+    gts = [_gt(_squares(), [0, 0, 1]), _gt(_squares()[:1], [1])]
+    losses = head.loss_by_feat(*outs, batch_gt_instances=gts, batch_img_metas=[{}, {}])
+    total = sum(v for k, v in losses.items() if k.startswith('loss'))
+    assert torch.isfinite(total)
+    total.backward()
+    assert head.sigma_map[0].weight.grad.abs().sum() > 0
+    assert losses['spread_px'] > 0 and 'sigma_px' in losses
+
+
+def test_seed_fg_weight_weighs_the_foreground_cells():
+    gts = [_gt(_squares(), [0, 0, 1])]
+    plain, weighted = (_head(seed_fg_weight=w).loss_by_feat(
+        *_head(seed_fg_weight=w)(_feats(n=1, size=16)), batch_gt_instances=gts,
+        batch_img_metas=[{}])['loss_seed'] for w in (1., 10.))
+    # same init and input: the seed maps (p = 0.01) miss the foreground targets, and only
+    # the foreground cells' share is multiplied
+    assert weighted > 2 * plain
+
+
+def test_the_ablation_reports_sigma_in_embedding_units():
+    losses = _head(use_u_hat=False).loss_by_feat(
+        *_head(use_u_hat=False)(_feats(n=1, size=16)), batch_gt_instances=[_gt(_squares(),
+                                                                                [0, 0, 1])],
+        batch_img_metas=[{}])
+    assert 'sigma_px' not in losses and 'spread_px' not in losses
+    assert torch.isclose(losses['sigma_units'], torch.tensor(0.3))
+
+
+def test_medoids_lie_on_a_bent_body_where_the_centroid_does_not():
+    from mmdet_semiconv.models.dense_heads.semiconv_coloring_head import instance_medoids
+    # an L of 21 cells: its centroid (2.6, 2.6) is off the body, its medoid on it, near the
+    # corner (brute force: (1, 0) or (0, 1), summed distance 102.4 against 110 at the corner)
+    pts = torch.tensor([[x, 0.] for x in range(11)] + [[0., y] for y in range(1, 11)])
+    square = torch.tensor([[x, y] for x in range(3) for y in range(3)], dtype=torch.float)
+    points = torch.cat([pts, square + 20])
+    inst = torch.tensor([0] * len(pts) + [1] * len(square))
+    med = instance_medoids(points, inst, 3)
+    total = torch.cdist(pts, pts).sum(1)
+    assert total[(pts == med[0]).all(1)].item() == total.min().item()
+    centroid = pts.mean(0)
+    assert not (pts == centroid.round()).all(1).any()
+    assert torch.equal(med[1], torch.tensor([21., 21.]))
+    assert torch.equal(med[2], torch.zeros(2))  # no points
+    # with a strided reference set the medoid is still a member of the body
+    assert (pts == instance_medoids(points, inst, 3, max_ref=4)[0]).all(1).any()
+
+
+def test_refined_centre_and_unclaimed_rule_decode_a_noisy_seed():
+    """Oracle Psi with noise (std 0.03 units, 1 px, per cell and axis) and an off seed: the
+    seed cell's own Psi lies 0.09 units (3 px) off its square's centre, beyond the kernel's
+    half-width (0.083), so a cut around it takes a part of the square; the refined centre (mean
+    Psi of that part, then cut again) recovers most of it."""
+    masks = torch.from_numpy(_squares()).bool()
+    gen = torch.Generator().manual_seed(0)
+    psi = _oracle(masks)
+    psi[:2] += 0.03 * torch.randn(2, 64, 64, generator=gen) * masks.any(0)
+    psi[:2, 15, 15] = _oracle(masks)[:2, 15, 15] + torch.tensor([0.09, 0.])
+    fg = masks.any(0)[None].float()
+    seeds = fg * 0.6
+    seeds[0, 15, 15] = 0.95
+    sigma = dict(type='SteeredBilateralKernel', sigma=0.12)
+    plain = _head(num_classes=1, embed_dims=4, kernel=sigma)
+    first = plain.decode(psi, fg, seeds)[0][0]
+    refined = _head(num_classes=1, embed_dims=4, kernel=sigma,
+                    test_cfg=ConfigDict(TEST_CFG, refine_centre=True)).decode(psi, fg, seeds)
+    assert refined[0][0].sum() > first.sum()
+    assert (refined[0][0] & masks[0]).sum() >= 0.8 * masks[0].sum()
+    # EmbedSeg's rule: a proposal mostly made of claimed cells is not kept
+    half = _head(num_classes=1, embed_dims=4, kernel=sigma,
+                 test_cfg=ConfigDict(TEST_CFG, overlap=True, min_unclaimed=0.5))
+    kept = half.decode(psi, fg, seeds)[0]
+    assert len(kept) <= len(plain.decode(psi, fg, seeds)[0])
+    assert all((m & ~torch.stack(list(kept[:i]) or [torch.zeros_like(m)]).any(0)).sum()
+               > 0.5 * m.sum() for i, m in enumerate(kept))
