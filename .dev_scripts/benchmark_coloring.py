@@ -30,7 +30,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -64,10 +64,11 @@ ARM_NAMES = {'semiconv': 'semi-conv colouring', 'conv': 'conv. colouring (Psi = 
 COLORING = ('semiconv', 'conv')
 COLUMNS = (('coco/segm_mAP', 'mask AP'), ('coco/segm_mAP_50', 'AP50'),
            ('coco/segm_mAP_75', 'AP75'), ('matching/accuracy@0.50', 'DSB acc@0.5'),
-           ('matching/f1@0.50', 'F1@0.5'), ('matching/mean_accuracy', 'avAP'))
+           ('matching/f1@0.50', 'F1@0.5'), ('matching/mean_accuracy', 'avAP'),
+           ('crossing/segm_mAP', 'crossing mask AP'), ('masks_per_gt', 'masks per GT'))
 #: logged by SemiConvColoringHead during training: last value
-LOGGED = ('sigma_px', 'logk_own', 'logk_other', 'loss_embedding', 'loss_kernel', 'loss_fg',
-          'loss_seed')
+LOGGED = ('sigma_px', 'sigma_units', 'spread_px', 'spread_units', 'logk_own', 'logk_other',
+          'loss_embedding', 'loss_kernel', 'loss_fg', 'loss_seed', 'loss_sigma')
 #: the committed CPU schedule's length (configs/_base_/schedules/schedule_cpu_300it.py)
 ITERS = 300
 
@@ -90,6 +91,14 @@ class ColoringBenchmark:
     def work(self, dataset: str, seed: int, arm: str, recipe: str) -> str:
         """The run directory of an arm trained with a recipe."""
         return osp.join(self.work_dir, dataset, f'seed{seed}', f'{arm}_{recipe}')
+
+    def result(self, dataset: str, seed: int, arm: str, recipe: str) -> dict:
+        """The cached results of a finished run (no training; for reports)."""
+        work = self.work(dataset, seed, arm, recipe)
+        done = read_json(osp.join(work, 'results.json'))
+        if done is None:
+            raise FileNotFoundError(f'{work} has no results.json: run it first')
+        return done
 
     def data(self, dataset: str, seed: int) -> str:
         root = osp.join(self.work_dir, dataset, f'seed{seed}', 'data')
@@ -118,8 +127,12 @@ class ColoringBenchmark:
         test_opts = ['--cfg-options', *options] if options else []
         run_tool('test.py', [config, ckpt, '--work-dir', metrics_dir, *test_opts],
                  log=osp.join(work, 'run.log'))
-        results = dict(_last_metrics(metrics_dir), **_last_logged(work),
-                       train_minutes=train_min, options=list(options), **code)
+        metrics = _last_metrics(metrics_dir)
+        # predictions per ground-truth instance (over-split > 1 > under-merged)
+        tp, fp, fn = (metrics[f'matching/{k}@0.50'] for k in ('tp', 'fp', 'fn'))
+        results = dict(metrics, masks_per_gt=(tp + fp) / max(tp + fn, 1),
+                       **_last_logged(work), train_minutes=train_min, options=list(options),
+                       **code)
         write_json(osp.join(work, 'results.json'), results)
         return results
 
@@ -156,8 +169,9 @@ def recipes_table(bench: ColoringBenchmark, dataset: str, seeds: Sequence[int]) 
 
 
 def run_config(work_dir: str, config: str, data_root: str) -> str:
-    """Write ``<work_dir>/config.py``: ``config`` on ``data_root``, evaluated by COCO segm AP
-    and the instance matching scores (InstanceMatchingMetric) alike for every arm."""
+    """Write ``<work_dir>/config.py``: ``config`` on ``data_root``, evaluated by COCO segm AP,
+    the instance matching scores (InstanceMatchingMetric) and the COCO segm AP of the
+    crossing instances (CrossingCocoMetric) alike for every arm."""
     text = f'''_base_ = {osp.join(REPO, config)!r}
 data_root = {osp.abspath(data_root) + '/'!r}
 train_dataloader = dict(dataset=dict(data_root=data_root))
@@ -165,7 +179,8 @@ val_dataloader = dict(dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
 val_evaluator = [
     dict(type='CocoMetric', ann_file=data_root + 'annotations/val.json', metric='segm'),
-    dict(type='InstanceMatchingMetric', ann_file=data_root + 'annotations/val.json')]
+    dict(type='InstanceMatchingMetric', ann_file=data_root + 'annotations/val.json'),
+    dict(type='CrossingCocoMetric', ann_file=data_root + 'annotations/val.json')]
 test_evaluator = val_evaluator
 '''
     path = osp.join(work_dir, 'config.py')
@@ -245,13 +260,24 @@ def _last_logged(work_dir: str) -> dict:
 
 
 def report(bench: ColoringBenchmark, dataset: str, seeds: Sequence[int], arms: Sequence[str],
-           recipe: str, options: Sequence[str]) -> str:
-    """Markdown: mean ± std per arm, paired differences to semi-conv colouring, per seed,
-    and the colouring arms' kernel diagnostics."""
-    runs: Dict[str, List[dict]] = {
-        arm: [bench.run(dataset, s, arm, recipe, options) for s in seeds] for arm in arms}
-    rows = [[ARM_NAMES[arm]] + [f'{np.mean([r[k] for r in res]):.3f} ± '
-                                f'{np.std([r[k] for r in res], ddof=1) if len(res) > 1 else 0:.3f}'
+           recipe: str, options: Sequence[str],
+           arm_recipes: Optional[Dict[str, str]] = None) -> str:
+    """Markdown: mean ± std per arm, paired differences to semi-conv colouring, per seed
+    (with the git commit that trained it), and the colouring arms' kernel diagnostics.
+    ``arm_recipes`` reports each arm's finished runs of its own recipe instead."""
+    if arm_recipes:
+        runs: Dict[str, List[dict]] = {
+            arm: [bench.result(dataset, s, arm, arm_recipes[arm]) for s in seeds]
+            for arm in arms}
+    else:
+        runs = {arm: [bench.run(dataset, s, arm, recipe, options) for s in seeds]
+                for arm in arms}
+
+    def mean_std(values: List[float]) -> str:
+        return (f'{np.mean(values):.3f} ± '
+                f'{np.std(values, ddof=1) if len(values) > 1 else 0:.3f}')
+
+    rows = [[ARM_NAMES[arm]] + [mean_std([r.get(k, math.nan) for r in res])
                                 for k, _ in COLUMNS] for arm, res in runs.items()]
     if 'semiconv' in runs:
         for arm in arms:
@@ -259,15 +285,20 @@ def report(bench: ColoringBenchmark, dataset: str, seeds: Sequence[int], arms: S
                 continue
             row = [f'semi-conv − {ARM_NAMES[arm]} (95% CI)']
             for k, _ in COLUMNS:
-                mean, lo, hi = paired_difference([r[k] for r in runs['semiconv']],
-                                                 [r[k] for r in runs[arm]])
+                mean, lo, hi = paired_difference([r.get(k, math.nan) for r in runs['semiconv']],
+                                                 [r.get(k, math.nan) for r in runs[arm]])
                 row.append(f'{mean:+.3f} [{lo:+.3f}, {hi:+.3f}]')
             rows.append(row)
     table = markdown_table(['method'] + [c for _, c in COLUMNS], rows)
+
+    def commit(r: dict) -> str:
+        sha = r.get('git_commit', 'unrecorded')[:7]
+        return sha + (' (dirty)' if r.get('git_dirty') else '')
+
     per_seed = markdown_table(
-        ['seed', 'arm'] + [c for _, c in COLUMNS] + ['train min'],
-        [[s, ARM_NAMES[arm]] + [runs[arm][i][k] for k, _ in COLUMNS]
-         + [runs[arm][i].get('train_minutes', math.nan)]
+        ['seed', 'arm'] + [c for _, c in COLUMNS] + ['train min', 'commit'],
+        [[s, ARM_NAMES[arm]] + [runs[arm][i].get(k, math.nan) for k, _ in COLUMNS]
+         + [runs[arm][i].get('train_minutes', math.nan), commit(runs[arm][i])]
          for i, s in enumerate(seeds) for arm in arms])
     diag = markdown_table(
         ['seed', 'arm'] + [f'{k} (last)' for k in LOGGED],
@@ -290,6 +321,9 @@ def main():
                         help='name of the colouring settings (its runs are cached under it)')
     parser.add_argument('--options', nargs='*', default=[],
                         help='--cfg-options of the colouring arms (train and test)')
+    parser.add_argument('--arm-recipes', nargs='+', metavar='ARM=RECIPE',
+                        help='with --report-only: report each arm\'s finished runs of its own '
+                        '(frozen) recipe')
     parser.add_argument('--work-dir', default=ColoringBenchmark.work_dir)
     parser.add_argument('--iters', type=int, default=ITERS,
                         help='training iterations (the committed schedule stretched; give '
@@ -323,8 +357,13 @@ def main():
             for seed in args.seeds:
                 for arm in args.arms:
                     bench.run(dataset, seed, arm, args.recipe, args.options)
-    text = ''.join(report(bench, d, args.seeds, args.arms, args.recipe, args.options) + '\n'
-                   for d in args.sets)
+    arm_recipes = dict(pair.split('=', 1) for pair in args.arm_recipes or [])
+    if arm_recipes and not args.report_only:
+        parser.error('--arm-recipes reports finished runs: give --report-only')
+    if arm_recipes and not set(args.arms) <= set(arm_recipes):
+        parser.error(f'--arm-recipes names no recipe for {set(args.arms) - set(arm_recipes)}')
+    text = ''.join(report(bench, d, args.seeds, args.arms, args.recipe, args.options,
+                          arm_recipes) + '\n' for d in args.sets)
     if args.pictures is not None:
         for d in args.sets:
             drawn = pictures(bench, d, args.pictures, args.arms, args.recipe, args.pictures_dir)

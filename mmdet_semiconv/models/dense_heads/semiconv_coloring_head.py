@@ -224,8 +224,8 @@ class SemiConvColoringHead(BaseMaskHead):
         Returns:
             tuple: Phi (N, D, h, w), the foreground logits and the seed logits
             (N, num_classes, h, w), and the sigma map s (N, S, h, w), S = 1 or D
-            (``anisotropic_sigma``), with ``pixel_sigma`` or None; (h, w) = the finest level's x 4 / ``phi_stride``, in the
-            dtype autocast gives.
+            (``anisotropic_sigma``), with ``pixel_sigma`` or None; (h, w) = the finest
+            level's x 4 / ``phi_stride``, in the dtype autocast gives.
         """
         size = x[0].shape[-2:]
         fused = self.lateral_convs[0](x[0])

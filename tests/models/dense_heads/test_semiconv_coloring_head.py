@@ -323,16 +323,17 @@ def test_seed_fg_weight_weighs_the_foreground_cells():
 
 
 def test_the_ablation_reports_sigma_in_embedding_units():
-    losses = _head(use_u_hat=False).loss_by_feat(
-        *_head(use_u_hat=False)(_feats(n=1, size=16)), batch_gt_instances=[_gt(_squares(),
-                                                                                [0, 0, 1])],
-        batch_img_metas=[{}])
+    head = _head(use_u_hat=False)
+    losses = head.loss_by_feat(*head(_feats(n=1, size=16)),
+                               batch_gt_instances=[_gt(_squares(), [0, 0, 1])],
+                               batch_img_metas=[{}])
     assert 'sigma_px' not in losses and 'spread_px' not in losses
     assert torch.isclose(losses['sigma_units'], torch.tensor(0.3))
 
 
 def test_medoids_lie_on_a_bent_body_where_the_centroid_does_not():
     from mmdet_semiconv.models.dense_heads.semiconv_coloring_head import instance_medoids
+
     # an L of 21 cells: its centroid (2.6, 2.6) is off the body, its medoid on it, near the
     # corner (brute force: (1, 0) or (0, 1), summed distance 102.4 against 110 at the corner)
     pts = torch.tensor([[x, 0.] for x in range(11)] + [[0., y] for y in range(1, 11)])
