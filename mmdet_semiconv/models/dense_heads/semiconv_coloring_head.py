@@ -349,13 +349,17 @@ class SemiConvColoringHead(BaseMaskHead):
     def _kernel_diagnostics(self, log_k: Tensor, masks: Tensor, img_ids: Tensor,
                             num_images: int, sigma: Optional[Tensor],
                             spread: Tensor) -> Dict[str, Tensor]:
-        """Logged, not losses: sigma (the mean over instances and dimensions of ``sigma``
-        if given) and each instance's Psi spread (RMS distance of its cells' Psi to their
+        """Logged, not losses: sigma (the mean over instances of ``sigma`` if given, and with
+        a bandwidth per dimension over the two dimensions u_hat fills) and each instance's Psi
+        spread (RMS distance of its cells' Psi to their
         mean), in input pixels (``sigma_px``, ``spread_px``) with u_hat, in embedding units
         without it (``sigma_units``, ``spread_units``: a Psi = Phi embedding has no pixel
         unit); mean log K of each instance's own cells and of the cells of the other
         instances of its image."""
-        sigma = self.kernel.sigma if sigma is None or not len(sigma) else sigma.mean()
+        if sigma is None or not len(sigma):
+            sigma = self.kernel.sigma
+        else:  # per dimension: the two that u_hat fills carry the pixel unit
+            sigma = sigma[:, :2].mean() if sigma.dim() == 2 else sigma.mean()
         if self.use_u_hat:
             out = dict(sigma_px=sigma.detach() * self.coord_scale)
             if len(spread):
