@@ -195,7 +195,8 @@ def timing(bench: ColoringBenchmark, dataset: str, seed: int, arms: Sequence[str
     """Inference ms/img and training ms/img of the trained arms of one seed, side by side in
     one process (torch.utils.benchmark; branch_overhead.py's alternating order and timer),
     each arm with its own checkpoint on the same batches of the seed's data."""
-    from branch_overhead import batches, build_model, load_config, point_at_data, time_models
+    from mmdet_semiconv.utils.benchmark import (batches, build_model, load_config, point_at_data,
+                                                time_models)
     root = bench.data(dataset, seed)
     models, data = {}, {}
     for arm in arms:
@@ -229,8 +230,7 @@ def pictures(bench: ColoringBenchmark, dataset: str, seed: int, arms: Sequence[s
              recipe: str, out_dir: str, num: int = 2) -> List[str]:
     """Masks, seed map and Psi colours of the first ``num`` validation images of ``seed`` for
     each trained colouring arm; returns the PNG paths."""
-    from branch_overhead import batches, build_model, load_config, point_at_data
-
+    from mmdet_semiconv.utils.benchmark import batches, build_model, load_config, point_at_data
     from mmdet_semiconv.visualization import draw_coloring_predictions
     os.makedirs(out_dir, exist_ok=True)
     paths = []

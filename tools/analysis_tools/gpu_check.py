@@ -15,13 +15,13 @@ import os.path as osp
 import sys
 
 import torch
-from branch_overhead import (batches, benchmark, load_config, point_at_data, set_input_scale,
-                             share_weights)
+from branch_overhead import benchmark, share_weights
 from mmengine.runner import Runner
 
 import mmdet_semiconv  # noqa: F401
 from mmdet_semiconv.datasets import SyntheticWormSplits, WormConfig
 from mmdet_semiconv.evaluation.tables import markdown_table
+from mmdet_semiconv.utils.benchmark import batches, load_config, point_at_data, set_input_scale
 from mmdet_semiconv.utils.cli import positive_int
 
 MODELS = (('semi-conv', 'configs/semiconv_voc.py'),
