@@ -350,12 +350,12 @@ class SemiConvColoringHead(BaseMaskHead):
                             num_images: int, sigma: Optional[Tensor],
                             spread: Tensor) -> Dict[str, Tensor]:
         """Logged, not losses: sigma (the mean over instances of ``sigma`` if given, and with
-        a bandwidth per dimension over the two dimensions u_hat fills) and each instance's Psi
-        spread (RMS distance of its cells' Psi to their
-        mean), in input pixels (``sigma_px``, ``spread_px``) with u_hat, in embedding units
-        without it (``sigma_units``, ``spread_units``: a Psi = Phi embedding has no pixel
-        unit); mean log K of each instance's own cells and of the cells of the other
-        instances of its image."""
+        a bandwidth per dimension over the two dimensions u_hat fills) and the instances' mean
+        Psi spread (RMS distance of its cells' Psi to their mean), in input pixels
+        (``sigma_px``, ``spread_px``) with u_hat, in embedding units without it
+        (``sigma_units``, ``spread_units``: a Psi = Phi embedding has no pixel unit); mean
+        log K of each instance's own cells and of the cells of the other instances of its
+        image."""
         if sigma is None or not len(sigma):
             sigma = self.kernel.sigma
         else:  # per dimension: the two that u_hat fills carry the pixel unit
