@@ -10,9 +10,12 @@
 #   nuclei: stride1_absorb          mean semi-conv mask AP 0.861 over seeds 300/301
 #   worms:  stride1_absorb_overlap  mean semi-conv mask AP 0.021 over seeds 300/301
 #
-# Issue 37, frozen by the rule in coloring_tuning.sh (each arm's best of its two recipes on
-# seeds 300/301; Psi = Phi runs semi-conv's), before any run of seeds 25-29 existed. No code
-# that these runs execute may change until every one of them is finished.
+# Issue 37, frozen on 2026-12-07 by the rule in coloring_tuning.sh (each arm's best of its two
+# recipes, mean mask AP on seeds 300/301; Psi = Phi runs semi-conv's), before any run of seeds
+# 25-29 existed. No code that these runs execute may change until every one of them is done.
+#   worms: semiconv se          0.398 (se_medoid 0.379)
+#          maskrcnn lr2x        0.283 (default 0.233)
+#          solov2 lr2x          0.153 (default 0.140)
 set -euo pipefail
 set_name=$1
 shift
@@ -33,8 +36,7 @@ if [[ ${FROZEN:-37} == 24 ]]; then
 else
   [[ ${#seeds[@]} -gt 0 ]] || seeds=(25 26 27 28 29)
   frozen=(
-    [worms:semiconv]=FROZEN_SEMICONV [worms:conv]=FROZEN_SEMICONV
-    [worms:maskrcnn]=FROZEN_MASKRCNN [worms:solov2]=FROZEN_SOLOV2
+    [worms:semiconv]=se [worms:conv]=se [worms:maskrcnn]=lr2x [worms:solov2]=lr2x
   )
 fi
 [[ -v frozen[$set_name:semiconv] ]] || { echo "no frozen recipes for $set_name" >&2; exit 2; }
