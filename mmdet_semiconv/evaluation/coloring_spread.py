@@ -28,12 +28,9 @@ def instance_spreads_of(model, batch: dict) -> List[Dict[str, float]]:
     phi, _, _, log_sigma = head(model.extract_feat(data['inputs']))
     psi = head.psi(phi)
     n, d, h, w = psi.shape
-    if log_sigma is None:
-        sigma_map = head.kernel.sigma.expand(n, h, w)
-    else:
-        sigma_map = (head.kernel.sigma
-                     * (head.sigma_gain * log_sigma.float()[:, :2]).exp()).mean(1)
     scale = head.coord_scale if head.use_u_hat else 1.
+    sigma_map = (head.kernel.sigma.expand(n, h, w) * scale if log_sigma is None else
+                 seed_sigma_map(head, log_sigma))
     u_hat = level_coordinates(h, w, head.phi_stride, head.coord_scale, d, psi.device)[0]
     rows = []
     for i, sample in enumerate(data['data_samples']):
@@ -47,9 +44,17 @@ def instance_spreads_of(model, batch: dict) -> List[Dict[str, float]]:
                 length_px=float(skeletonize(full.cpu().numpy()).sum()),
                 reach_px=_rms(coords) * head.coord_scale,
                 spread=_rms(member) * scale,
-                sigma=float(sigma_map[i][mask].mean()) * scale,
+                sigma=float(sigma_map[i][mask].mean()),
                 unit='px' if head.use_u_hat else 'units'))
     return rows
+
+
+def seed_sigma_map(head, log_sigma: torch.Tensor) -> torch.Tensor:
+    """The bandwidth a seed at each cell cuts with, (N, h, w), from the head's sigma map
+    (N, S, h, w): the mean over the two pixel dimensions, in input px with u_hat and in
+    embedding units without it."""
+    sigma = head.kernel.sigma * (head.sigma_gain * log_sigma.float()[:, :2]).exp()
+    return sigma.mean(1) * (head.coord_scale if head.use_u_hat else 1.)
 
 
 def _rms(x: torch.Tensor) -> float:

@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from ..evaluation.coloring_spread import seed_sigma_map  # noqa: E402
 from .embedding import _pca_rgb  # noqa: E402
 
 
@@ -24,9 +25,8 @@ def draw_coloring_predictions(model, batch: dict, paths: List[str],
     psi = head.psi(phi)
     results = head.predict_by_feat(phi, fg, seeds, log_sigma,
                                    [s.metainfo for s in data['data_samples']], rescale=False)
-    if log_sigma is not None:  # the pixel dimensions' bandwidth of a seed at each cell
-        sigma = head.kernel.sigma * (head.sigma_gain * log_sigma.float()[:, :2]).exp()
-        sigma_px = sigma.mean(1) * (head.coord_scale if head.use_u_hat else 1.)
+    if log_sigma is not None:
+        sigma_px = seed_sigma_map(head, log_sigma)
     for i, (path, res) in enumerate(zip(paths, results)):
         sample = data['data_samples'][i]
         h, w = sample.img_shape
